@@ -1,0 +1,86 @@
+// Runtime configuration from CLI flags and environment variables, validated once at start.
+import {type ModelRule, DEFAULT_MODEL_RULES, parseModelRules} from './models/catalogue.js';
+
+export const DEFAULT_UPSTREAMS = ['https://daily-cloudcode-pa.googleapis.com', 'https://cloudcode-pa.googleapis.com'];
+
+export type Timeouts = {connectMs: number; firstByteMs: number; idleMs: number};
+
+export type Config = {
+	host: string;
+	port: number;
+	/** Cloud Code base URLs, tried in order (fallback on network errors, 429, 5xx). */
+	upstreams: string[];
+	/** Single-token mode (before account management): a Cloud Code access token and its project. */
+	accessToken?: string;
+	project?: string;
+	bodyLimitBytes: number;
+	timeouts: Timeouts;
+	pingIntervalMs: number;
+	shutdownGraceMs: number;
+	modelRules: ModelRule[];
+	/** How many times a request is retried upstream before anything was sent to the client. */
+	maxAttempts: number;
+	/** One shared client key for /v1/* (until per-user keys exist); unset = open. */
+	apiKey?: string;
+};
+
+export class ConfigError extends Error {}
+
+export type ConfigInput = {
+	host?: string | undefined;
+	port?: number | undefined;
+	upstream?: string | undefined;
+	modelMap?: string | undefined;
+};
+
+export function loadConfig(flags: ConfigInput, env: NodeJS.ProcessEnv = process.env): Config {
+	const port = flags.port ?? intFromEnv(env, 'PORT', 8080);
+	if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new ConfigError(`invalid port ${port}: expected 0-65535`);
+	const upstreams = parseUpstreams(flags.upstream ?? env['AGPROXY_UPSTREAM']);
+	let modelRules: ModelRule[] = [...DEFAULT_MODEL_RULES];
+	const map = flags.modelMap ?? env['AGPROXY_MODEL_MAP'];
+	if (map) {
+		try {
+			modelRules = [...parseModelRules(map), ...DEFAULT_MODEL_RULES];
+		} catch (error) {
+			throw new ConfigError((error as Error).message);
+		}
+	}
+	const config: Config = {
+		host: flags.host ?? env['HOST'] ?? '127.0.0.1',
+		port,
+		upstreams,
+		bodyLimitBytes: intFromEnv(env, 'AGPROXY_BODY_LIMIT_BYTES', 32 * 1024 * 1024),
+		timeouts: {
+			connectMs: intFromEnv(env, 'AGPROXY_CONNECT_TIMEOUT_MS', 10_000),
+			firstByteMs: intFromEnv(env, 'AGPROXY_FIRST_BYTE_TIMEOUT_MS', 120_000),
+			idleMs: intFromEnv(env, 'AGPROXY_IDLE_TIMEOUT_MS', 300_000),
+		},
+		pingIntervalMs: intFromEnv(env, 'AGPROXY_PING_INTERVAL_MS', 15_000),
+		shutdownGraceMs: intFromEnv(env, 'AGPROXY_SHUTDOWN_GRACE_MS', 10_000),
+		modelRules,
+		maxAttempts: intFromEnv(env, 'AGPROXY_MAX_ATTEMPTS', 3),
+	};
+	if (env['AGPROXY_ACCESS_TOKEN']) config.accessToken = env['AGPROXY_ACCESS_TOKEN'];
+	if (env['AGPROXY_PROJECT']) config.project = env['AGPROXY_PROJECT'];
+	if (env['AGPROXY_API_KEY']) config.apiKey = env['AGPROXY_API_KEY'];
+	return config;
+}
+
+function parseUpstreams(value: string | undefined): string[] {
+	if (!value) return [...DEFAULT_UPSTREAMS];
+	const urls = value.split(',').map(s => s.trim().replace(/\/+$/, '')).filter(Boolean);
+	for (const url of urls) {
+		if (!/^https?:\/\/[^\s/]+/.test(url)) throw new ConfigError(`invalid upstream URL '${url}': expected http(s)://host[:port]`);
+	}
+	if (urls.length === 0) throw new ConfigError('AGPROXY_UPSTREAM is empty');
+	return urls;
+}
+
+function intFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+	const raw = env[name];
+	if (raw === undefined || raw === '') return fallback;
+	const value = Number(raw);
+	if (!Number.isInteger(value) || value < 0) throw new ConfigError(`invalid ${name}='${raw}': expected a non-negative integer`);
+	return value;
+}

@@ -1,0 +1,126 @@
+// HTTP transport: routing, request ids, error rendering and request records. No business logic lives here.
+import {createHash, randomBytes, timingSafeEqual} from 'node:crypto';
+import {type IncomingMessage, type Server, type ServerResponse, createServer} from 'node:http';
+import type {EventBus, RequestRecord} from '../events.js';
+import type {ServedModel} from '../models/catalogue.js';
+import type {GenerateDeps} from '../service/generate.js';
+import type {AccountsSummary} from '../upstream/credentials.js';
+import {VERSION} from '../version.js';
+import {HttpError} from './errors.js';
+import {handleCountTokens, handleMessages, sendError, sendJson} from './messages.js';
+
+export type ServerDeps = {
+	generate: GenerateDeps;
+	bodyLimitBytes: number;
+	bus: EventBus;
+	models: () => readonly ServedModel[];
+	accounts: () => AccountsSummary;
+	startedAt: number;
+	/** When set, every /v1/* call must present it (x-api-key or Authorization: Bearer). */
+	apiKey?: string;
+};
+
+export type HttpServer = {server: Server; inFlight: () => number; drained: () => Promise<void>};
+
+export function createHttpServer(deps: ServerDeps): HttpServer {
+	let inFlight = 0;
+	let waiters: Array<() => void> = [];
+	const server = createServer({keepAliveTimeout: 65_000, requestTimeout: 0, headersTimeout: 60_000}, (req, res) => {
+		inFlight++;
+		void route(req, res, deps).finally(() => {
+			inFlight--;
+			if (inFlight === 0) {
+				for (const resolve of waiters) resolve();
+				waiters = [];
+			}
+		});
+	});
+	return {
+		server,
+		inFlight: () => inFlight,
+		drained: () => (inFlight === 0 ? Promise.resolve() : new Promise<void>(resolve => waiters.push(resolve))),
+	};
+}
+
+async function route(req: IncomingMessage, res: ServerResponse, deps: ServerDeps): Promise<void> {
+	const requestId = `req_${randomBytes(12).toString('hex')}`;
+	const started = Date.now();
+	const url = new URL(req.url ?? '/', 'http://localhost');
+	const record: RequestRecord = {id: requestId, time: new Date(started).toISOString(), method: req.method ?? 'GET', path: url.pathname, status: 0, latencyMs: 0};
+	res.setHeader('request-id', requestId);
+	const key = `${req.method} ${url.pathname.replace(/\/+$/, '') || '/'}`;
+	try {
+		if (deps.apiKey !== undefined && url.pathname.startsWith('/v1/')) authenticate(req, deps.apiKey);
+		switch (key) {
+			case 'POST /v1/messages':
+				await handleMessages(req, res, {deps: deps.generate, bodyLimitBytes: deps.bodyLimitBytes, requestId, record});
+				break;
+			case 'POST /v1/messages/count_tokens':
+				await handleCountTokens(req, res, {bodyLimitBytes: deps.bodyLimitBytes, requestId, record});
+				break;
+			case 'GET /v1/models':
+				record.status = 200;
+				sendJson(res, 200, modelList(deps.models(), url.searchParams));
+				break;
+			case 'GET /health':
+				record.status = 200;
+				sendJson(res, 200, {status: 'ok', version: VERSION, uptime_s: Math.round((Date.now() - deps.startedAt) / 1000), accounts: deps.accounts()});
+				break;
+			case 'HEAD /':
+			case 'GET /':
+				// Claude Code probes the base URL before it starts.
+				record.status = 200;
+				res.writeHead(200, {'content-type': 'text/plain; charset=utf-8'});
+				res.end(req.method === 'HEAD' ? undefined : `agproxy ${VERSION}\n`);
+				break;
+			default: {
+				const single = /^\/v1\/models\/([^/]+)$/.exec(url.pathname);
+				const model = req.method === 'GET' && single?.[1] ? deps.models().find(m => m.id === decodeURIComponent(single[1] ?? '')) : undefined;
+				if (model) {
+					record.status = 200;
+					sendJson(res, 200, toModelObject(model));
+					break;
+				}
+				throw new HttpError(404, `Not found: ${req.method} ${url.pathname}`);
+			}
+		}
+	} catch (error) {
+		const failure = sendError(res, error, requestId);
+		record.status = failure.status;
+		record.error = failure.message;
+	} finally {
+		req.resume();
+		record.latencyMs = Date.now() - started;
+		deps.bus.emit('request', record);
+	}
+}
+
+function authenticate(req: IncomingMessage, expected: string): void {
+	const header = req.headers['x-api-key'];
+	const bearer = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1];
+	const presented = (Array.isArray(header) ? header[0] : header) ?? bearer;
+	if (presented === undefined) throw new HttpError(401, 'Missing API key: send it in the x-api-key header or as Authorization: Bearer');
+	// Hashing first gives equal-length buffers, so the comparison is constant-time whatever was sent.
+	const digest = (text: string): Buffer => createHash('sha256').update(text).digest();
+	if (!timingSafeEqual(digest(presented), digest(expected))) throw new HttpError(401, 'Invalid API key');
+}
+
+function toModelObject(model: ServedModel): Record<string, unknown> {
+	return {type: 'model', id: model.id, display_name: model.displayName, created_at: model.createdAt};
+}
+
+/** Anthropic's list shape with cursor paging (`limit`, `after_id`, `before_id`). */
+function modelList(models: readonly ServedModel[], params: URLSearchParams): Record<string, unknown> {
+	const limit = Math.min(1000, Math.max(1, Number(params.get('limit') ?? 20) || 20));
+	let start = 0;
+	let end = models.length;
+	const after = params.get('after_id');
+	const before = params.get('before_id');
+	if (after) start = models.findIndex(m => m.id === after) + 1;
+	if (before) end = Math.max(0, models.findIndex(m => m.id === before));
+	let page = models.slice(start, end);
+	const hasMore = page.length > limit;
+	page = before ? page.slice(-limit) : page.slice(0, limit);
+	const data = page.map(toModelObject);
+	return {data, has_more: hasMore, first_id: page[0]?.id ?? null, last_id: page.at(-1)?.id ?? null};
+}

@@ -1,0 +1,212 @@
+// One Messages request end to end: pick the served model and a credential, translate, open the upstream stream, translate
+// it back. It yields Anthropic stream events; the streaming and non-streaming HTTP paths both consume this one generator,
+// so they cannot disagree. Retries happen only while nothing has been yielded (nothing has reached the client).
+import {randomUUID} from 'node:crypto';
+import type {MessagesRequest, StreamEvent, Usage} from '../anthropic/types.js';
+import {SseDecoder, parseChunk} from '../cloudcode/sse.js';
+import type {UpstreamError} from '../cloudcode/errors.js';
+import {HttpError} from '../http/errors.js';
+import {type ModelRule, resolveModel} from '../models/catalogue.js';
+import {modelFamily} from '../translate/family.js';
+import {TranslationError, placeholderStripper, toCloudCodeRequest, toolNameMap} from '../translate/request.js';
+import {EmptyResponseError, StreamTranslator, UpstreamFinishError} from '../translate/response.js';
+import type {UpstreamClient} from '../upstream/client.js';
+import type {CredentialProvider} from '../upstream/credentials.js';
+import {upstreamSessionId} from '../upstream/session.js';
+import type {SignatureMemory} from '../upstream/signature-memory.js';
+import {upstreamErrorToHttp, retryableBeforeFirstByte} from './upstream-errors.js';
+
+export type GenerateDeps = {
+	client: UpstreamClient;
+	credentials: CredentialProvider;
+	signatures: SignatureMemory;
+	modelRules: readonly ModelRule[];
+	servedModels: () => ReadonlySet<string>;
+	maxAttempts: number;
+	pingIntervalMs: number;
+	sleep?: (ms: number) => Promise<void>;
+};
+
+export type GenerateInput = {
+	request: MessagesRequest;
+	conversation: string;
+	/** Streaming clients get `ping`s (and so committed headers) while upstream is silent. */
+	keepAlive: boolean;
+	signal: AbortSignal;
+};
+
+/** What happened, for the request log: filled in as the request progresses. */
+export type Trace = {
+	servedModel?: string;
+	accountId?: string;
+	attempts: Array<{accountId: string; endpoint?: string; status: number; error?: string}>;
+	usage?: Usage;
+	firstTokenAt?: number;
+};
+
+/** Shorter upstream rate limits are waited out before retrying; longer ones go back to the client as 429. */
+const MAX_INLINE_WAIT_MS = 2_000;
+
+export async function* generate(deps: GenerateDeps, input: GenerateInput, trace: Trace): AsyncGenerator<StreamEvent, void, undefined> {
+	const {request, signal} = input;
+	const servedModel = resolveModel(request.model, deps.modelRules, deps.servedModels());
+	trace.servedModel = servedModel;
+	const family = modelFamily(servedModel);
+	const sleep = deps.sleep ?? ((ms: number) => new Promise<void>(resolve => setTimeout(resolve, ms)));
+	const emitThinking = request.thinking !== undefined && request.thinking.type !== 'disabled';
+	const names = toolNameMap(request);
+	const toolArgs = placeholderStripper(request);
+	let lastError: HttpError | undefined;
+
+	for (let attempt = 1; attempt <= deps.maxAttempts && !signal.aborted; attempt++) {
+		const credential = await deps.credentials.acquire(servedModel, input.conversation, signal);
+		trace.accountId = credential.accountId;
+		let envelope;
+		try {
+			envelope = toCloudCodeRequest(request, {
+				servedModel,
+				project: credential.project,
+				sessionId: upstreamSessionId(input.conversation, credential.accountId),
+				requestId: `agent-${randomUUID()}`,
+				toolCallSignature: id => deps.signatures.recall(id),
+			});
+		} catch (error) {
+			if (error instanceof TranslationError) throw new HttpError(400, `${error.field}: ${error.message}`);
+			throw error;
+		}
+
+		const opened = await deps.client.openStream(envelope, credential.accessToken, signal);
+		if (!opened.ok) {
+			trace.attempts.push({accountId: credential.accountId, endpoint: opened.endpoint, status: opened.error.status, error: opened.error.message});
+			deps.credentials.report(credential, servedModel, {ok: false, error: opened.error});
+			lastError = upstreamErrorToHttp(opened.error, servedModel);
+			const wait = inlineWait(opened.error);
+			if (attempt < deps.maxAttempts && wait !== undefined) {
+				await sleep(wait);
+				continue;
+			}
+			throw lastError;
+		}
+
+		const translator = new StreamTranslator({
+			messageId: `msg_${randomUUID().replaceAll('-', '')}`,
+			model: servedModel,
+			family,
+			emitThinking,
+			...(request.stop_sequences ? {stopSequences: request.stop_sequences} : {}),
+			toolName: upstream => names.get(upstream) ?? upstream,
+			toolArgs,
+		});
+		let yielded = false;
+		try {
+			for await (const item of withSilence(opened.body, input.keepAlive ? deps.pingIntervalMs : 0)) {
+				if (item === SILENCE) {
+					yielded = true;
+					yield {type: 'ping'};
+					continue;
+				}
+				const events = translateData(translator, item);
+				if (events.length > 0) {
+					trace.firstTokenAt ??= Date.now();
+					yielded = true;
+					yield* events;
+				}
+				if (translator.stopMatched) break;
+			}
+			if (!translator.stopMatched && !translator.sawFinishReason) {
+				throw new UpstreamProtocolError('upstream stream ended before the answer was complete');
+			}
+			const closing = translator.finish();
+			opened.abort();
+			for (const [id, signature] of translator.toolSignatures) deps.signatures.remember(id, signature);
+			trace.usage = translator.usage;
+			trace.attempts.push({accountId: credential.accountId, endpoint: opened.endpoint, status: 200});
+			deps.credentials.report(credential, servedModel, {ok: true});
+			yield* closing;
+			return;
+		} catch (error) {
+			opened.abort();
+			if (signal.aborted) throw new HttpError(499, 'client closed the request', {}, 'api_error');
+			const failure = describeStreamFailure(error);
+			trace.attempts.push({accountId: credential.accountId, endpoint: opened.endpoint, status: failure.status, error: failure.message});
+			if (failure.retryable && !yielded && attempt < deps.maxAttempts) {
+				lastError = failure;
+				continue;
+			}
+			throw failure;
+		}
+	}
+	throw lastError ?? new HttpError(499, 'client closed the request', {}, 'api_error');
+}
+
+/** How long to wait before retrying after this upstream failure, or undefined when retrying now would not help. */
+function inlineWait(error: UpstreamError): number | undefined {
+	if (error.kind === 'rate_limited') return error.retryDelayMs !== undefined && error.retryDelayMs <= MAX_INLINE_WAIT_MS ? error.retryDelayMs : undefined;
+	return retryableBeforeFirstByte(error) ? 250 : undefined;
+}
+
+function translateData(translator: StreamTranslator, data: string): StreamEvent[] {
+	const parsed = parseChunk(data);
+	if (!parsed.ok) throw new UpstreamProtocolError(`upstream sent a malformed stream chunk: ${parsed.error}`);
+	return translator.push(parsed.chunk);
+}
+
+class UpstreamProtocolError extends Error {}
+
+/** An upstream stream that broke in a way a fresh attempt may fix (empty, truncated, reset, malformed). */
+export class RetryableStreamError extends HttpError {}
+
+/** True for failures that a caller holding back all output (non-streaming) can still retry. */
+export function isRetryableStreamFailure(error: unknown): error is RetryableStreamError {
+	return error instanceof RetryableStreamError;
+}
+
+function describeStreamFailure(error: unknown): HttpError & {retryable: boolean} {
+	const make = (status: number, message: string, retryable: boolean): HttpError & {retryable: boolean} =>
+		Object.assign(retryable ? new RetryableStreamError(status, message, {}, 'api_error') : new HttpError(status, message, {}, 'api_error'), {retryable});
+	if (error instanceof HttpError) return Object.assign(error, {retryable: false});
+	if (error instanceof EmptyResponseError) return make(502, 'upstream returned an empty answer', true);
+	if (error instanceof UpstreamFinishError) return make(502, `upstream could not complete the answer (finishReason ${error.finishReason})`, true);
+	if (error instanceof UpstreamProtocolError) return make(502, error.message, true);
+	const message = error instanceof Error ? error.message : String(error);
+	const timeout = /timeout/i.test(error instanceof Error ? `${error.name} ${message}` : message);
+	return make(timeout ? 504 : 502, timeout ? `upstream stream stalled: ${message}` : `upstream stream failed: ${message}`, true);
+}
+
+const SILENCE = Symbol('silence');
+
+/**
+ * Decodes the upstream SSE body into `data` payloads, and — when `silenceMs` > 0 — yields SILENCE each time the
+ * upstream has been quiet that long, without losing the read that is still pending.
+ */
+async function* withSilence(body: AsyncIterable<Uint8Array>, silenceMs: number): AsyncGenerator<string | typeof SILENCE> {
+	const decoder = new SseDecoder();
+	const iterator = body[Symbol.asyncIterator]();
+	let pending: Promise<IteratorResult<Uint8Array>> | undefined;
+	try {
+		while (true) {
+			pending ??= iterator.next();
+			let result: IteratorResult<Uint8Array> | typeof SILENCE;
+			if (silenceMs > 0) {
+				let timer: NodeJS.Timeout | undefined;
+				const silence = new Promise<typeof SILENCE>(resolve => {
+					timer = setTimeout(() => resolve(SILENCE), silenceMs);
+				});
+				result = await Promise.race([pending, silence]).finally(() => clearTimeout(timer));
+			} else {
+				result = await pending;
+			}
+			if (result === SILENCE) {
+				yield SILENCE;
+				continue;
+			}
+			pending = undefined;
+			if (result.done) break;
+			for (const data of decoder.push(result.value)) yield data;
+		}
+		for (const data of decoder.end()) yield data;
+	} finally {
+		if (pending) pending.catch(() => {});
+		await iterator.return?.();
+	}
+}

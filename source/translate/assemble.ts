@@ -1,0 +1,84 @@
+// Folds Anthropic stream events into the non-streaming Message. Non-streaming answers are built only this way
+// (StreamTranslator -> assembleMessage), so both response paths agree. Malformed event lists throw: they can
+// only come from a bug in our own translator.
+
+import type {Message, ResponseBlock, StreamEvent} from '../anthropic/types.js';
+
+type Building =
+	| {type: 'text'; text: string}
+	| {type: 'thinking'; thinking: string; signature: string}
+	| {type: 'tool_use'; id: string; name: string; json: string}
+	| Extract<ResponseBlock, {type: 'image'}>;
+
+function fail(message: string): never {
+	throw new Error(`assembleMessage: ${message}`);
+}
+
+function toolInput(json: string): Record<string, unknown> {
+	if (json === '') return {};
+	const value: unknown = JSON.parse(json);
+	if (typeof value !== 'object' || value === null || Array.isArray(value)) fail('tool_use input is not a JSON object');
+	return value as Record<string, unknown>;
+}
+
+function finalBlock(block: Building): ResponseBlock {
+	switch (block.type) {
+		case 'tool_use':
+			return {type: 'tool_use', id: block.id, name: block.name, input: toolInput(block.json)};
+		case 'image':
+			return {type: 'image', source: {...block.source}};
+		default:
+			return {...block};
+	}
+}
+
+export function assembleMessage(events: readonly StreamEvent[]): Message {
+	let message: Message | undefined;
+	const blocks = new Map<number, Building>();
+
+	const blockAt = (index: number): Building => blocks.get(index) ?? fail(`delta for unknown block ${index}`);
+
+	for (const event of events) {
+		switch (event.type) {
+			case 'message_start':
+				message = {...event.message, content: [], usage: {...event.message.usage}};
+				break;
+			case 'content_block_start': {
+				if (blocks.has(event.index)) fail(`block ${event.index} started twice`);
+				const start = event.content_block;
+				blocks.set(
+					event.index,
+					start.type === 'tool_use'
+						? {type: 'tool_use', id: start.id, name: start.name, json: ''}
+						: start.type === 'image'
+							? {type: 'image', source: {...start.source}}
+							: {...start},
+				);
+				break;
+			}
+			case 'content_block_delta': {
+				const block = blockAt(event.index);
+				const delta = event.delta;
+				if (delta.type === 'text_delta' && block.type === 'text') block.text += delta.text;
+				else if (delta.type === 'thinking_delta' && block.type === 'thinking') block.thinking += delta.thinking;
+				else if (delta.type === 'signature_delta' && block.type === 'thinking') block.signature += delta.signature;
+				else if (delta.type === 'input_json_delta' && block.type === 'tool_use') block.json += delta.partial_json;
+				else fail(`${delta.type} on a ${block.type} block`);
+				break;
+			}
+			case 'message_delta':
+				if (message === undefined) fail('message_delta before message_start');
+				message.stop_reason = event.delta.stop_reason;
+				message.stop_sequence = event.delta.stop_sequence;
+				message.usage = {...event.usage};
+				break;
+			case 'content_block_stop':
+			case 'message_stop':
+			case 'ping':
+				break;
+		}
+	}
+	if (message === undefined) fail('no message_start');
+	message.content = [...blocks.entries()].sort(([a], [b]) => a - b).map(([, block]) => finalBlock(block));
+	return message;
+}

@@ -1,0 +1,205 @@
+// Anthropic `messages` -> Cloud Code `contents`: roles, block conversion, turn merging, tool results.
+// Thinking blocks are carried as neutral items here and placed by ./request-signatures.ts per target family.
+import type {ContentBlock, DocumentBlock, ImageBlock, MessageParam, TextBlock, ToolResultBlock} from '../anthropic/types.js';
+import type {Content, Part} from '../cloudcode/types.js';
+import {TranslationError} from './request-error.js';
+import type {ToolNames} from './request-tools.js';
+
+/** Stands in for a turn that would otherwise be empty (the service rejects empty `parts` and empty text). */
+export const PLACEHOLDER_TEXT = '.';
+/** Mid-conversation system messages become user text inside this tag, so the model knows who is speaking. */
+export const SYSTEM_NOTE_TAG = 'system-reminder';
+
+export type Item =
+	| {kind: 'part'; part: Part}
+	| {kind: 'thinking'; text: string; signature: string; redacted: boolean}
+	| {kind: 'call'; part: Part & {functionCall: NonNullable<Part['functionCall']>}; id: string}
+	| {kind: 'response'; part: Part; order: number};
+
+export type Turn = {role: 'user' | 'model'; items: Item[]};
+
+type CallInfo = {name: string; messageIndex: number; order: number};
+
+/** Messages -> merged, alternating turns (still holding thinking items); the first turn is always a user turn. */
+export function buildTurns(messages: readonly MessageParam[], names: ToolNames): Turn[] {
+	const calls = indexToolCalls(messages);
+	const turns: Turn[] = [];
+	for (const [i, message] of messages.entries()) {
+		const blocks: ContentBlock[] = typeof message.content === 'string' ? [{type: 'text', text: message.content}] : message.content;
+		const turn: Turn = message.role === 'assistant'
+			? {role: 'model', items: modelItems(blocks, i, names)}
+			: {role: 'user', items: message.role === 'system' ? systemItems(blocks, i) : userItems(blocks, i, calls, names)};
+		const last = turns.at(-1);
+		if (last && last.role === turn.role) last.items.push(...turn.items);
+		else turns.push(turn);
+	}
+	if (turns[0]?.role !== 'user') turns.unshift({role: 'user', items: [{kind: 'part', part: {text: PLACEHOLDER_TEXT}}]});
+	return turns;
+}
+
+/** Final user turn parts: every functionResponse first (in call order, they must stay contiguous), then the rest. */
+export function userContent(turn: Turn): Content {
+	const responses = turn.items
+		.filter((item): item is Extract<Item, {kind: 'response'}> => item.kind === 'response')
+		.sort((a, b) => a.order - b.order)
+		.map((item) => item.part);
+	const others = turn.items.flatMap((item) => (item.kind === 'part' ? [item.part] : []));
+	const parts = [...responses, ...others];
+	return {role: 'user', parts: parts.length > 0 ? parts : [{text: PLACEHOLDER_TEXT}]};
+}
+
+/** tool_use id -> where it was called. Duplicate ids keep the first call. */
+function indexToolCalls(messages: readonly MessageParam[]): Map<string, CallInfo> {
+	const calls = new Map<string, CallInfo>();
+	let order = 0;
+	for (const [i, message] of messages.entries()) {
+		if (message.role !== 'assistant' || typeof message.content === 'string') continue;
+		for (const block of message.content) {
+			if (block.type === 'tool_use' && !calls.has(block.id)) calls.set(block.id, {name: block.name, messageIndex: i, order: order++});
+		}
+	}
+	return calls;
+}
+
+function modelItems(blocks: readonly ContentBlock[], i: number, names: ToolNames): Item[] {
+	const items: Item[] = [];
+	for (const [j, block] of blocks.entries()) {
+		switch (block.type) {
+			case 'thinking':
+				items.push({kind: 'thinking', text: block.thinking, signature: block.signature, redacted: false});
+				break;
+			case 'redacted_thinking':
+				items.push({kind: 'thinking', text: '', signature: block.data, redacted: true});
+				break;
+			case 'tool_use': {
+				const name = names.toUpstream.get(block.name) ?? block.name;
+				items.push({kind: 'call', part: {functionCall: {name, args: block.input, id: block.id}}, id: block.id});
+				break;
+			}
+			case 'tool_result':
+				throw new TranslationError('tool_result blocks are only allowed in user messages', `messages.${i}.content.${j}`);
+			default: {
+				const part = mediaPart(block);
+				if (part) items.push({kind: 'part', part});
+			}
+		}
+	}
+	return items;
+}
+
+function userItems(blocks: readonly ContentBlock[], i: number, calls: Map<string, CallInfo>, names: ToolNames): Item[] {
+	const items: Item[] = [];
+	for (const [j, block] of blocks.entries()) {
+		switch (block.type) {
+			case 'tool_result': {
+				const call = calls.get(block.tool_use_id);
+				if (!call || call.messageIndex >= i) {
+					throw new TranslationError(`no earlier tool_use block has id '${block.tool_use_id}'`, `messages.${i}.content.${j}.tool_use_id`);
+				}
+				const upstreamName = names.toUpstream.get(call.name) ?? call.name;
+				const result = toolResult(block);
+				items.push({kind: 'response', part: {functionResponse: {name: upstreamName, id: block.tool_use_id, response: result.response}}, order: call.order});
+				// Images and documents returned by the tool: userContent moves every functionResponse ahead of them.
+				for (const part of result.attachments) items.push({kind: 'part', part});
+				break;
+			}
+			case 'tool_use':
+				throw new TranslationError('tool_use blocks are only allowed in assistant messages', `messages.${i}.content.${j}`);
+			case 'thinking':
+			case 'redacted_thinking':
+				// Only assistants think; a stray thinking block in a user turn has no upstream meaning.
+				break;
+			default: {
+				const part = mediaPart(block);
+				if (part) items.push({kind: 'part', part});
+			}
+		}
+	}
+	return items;
+}
+
+function systemItems(blocks: readonly ContentBlock[], i: number): Item[] {
+	const texts: string[] = [];
+	const items: Item[] = [];
+	for (const [j, block] of blocks.entries()) {
+		if (block.type === 'text') {
+			if (block.text.trim() !== '') texts.push(block.text);
+		} else if (block.type === 'tool_use' || block.type === 'tool_result') {
+			throw new TranslationError(`${block.type} blocks are not allowed in system messages`, `messages.${i}.content.${j}`);
+		} else if (block.type !== 'thinking' && block.type !== 'redacted_thinking') {
+			const part = mediaPart(block);
+			if (part) items.push({kind: 'part', part});
+		}
+	}
+	if (texts.length === 0) return items;
+	const note = `<${SYSTEM_NOTE_TAG}>\n${texts.join('\n\n')}\n</${SYSTEM_NOTE_TAG}>`;
+	return [{kind: 'part', part: {text: note}}, ...items];
+}
+
+/** text / image / document -> a part; empty text gives none (Claude rejects empty text blocks). */
+function mediaPart(block: TextBlock | ImageBlock | DocumentBlock): Part | undefined {
+	switch (block.type) {
+		case 'text':
+			return block.text.trim() === '' ? undefined : {text: block.text};
+		case 'image':
+			return block.source.type === 'base64'
+				? {inlineData: {mimeType: block.source.media_type, data: block.source.data}}
+				: {fileData: {mimeType: guessMimeType(block.source.url, 'image/jpeg'), fileUri: block.source.url}};
+		case 'document':
+			return documentPart(block);
+	}
+}
+
+function documentPart(block: DocumentBlock): Part | undefined {
+	const source = block.source;
+	if (source.type === 'base64') return {inlineData: {mimeType: source.media_type || 'application/pdf', data: source.data}};
+	if (source.type === 'url') return {fileData: {mimeType: guessMimeType(source.url, 'application/pdf'), fileUri: source.url}};
+	const text = [block.title, block.context, source.data].filter((t): t is string => typeof t === 'string' && t.trim() !== '').join('\n\n');
+	return text === '' ? undefined : {text};
+}
+
+type ToolResultParts = {response: Record<string, unknown>; attachments: Part[]};
+
+/** tool_result -> `{output}` or `{error}` text; images and binary documents become parts after the responses. */
+function toolResult(block: ToolResultBlock): ToolResultParts {
+	const texts: string[] = [];
+	const attachments: Part[] = [];
+	if (typeof block.content === 'string') texts.push(block.content);
+	else {
+		for (const item of block.content) {
+			if (item.type === 'text') texts.push(item.text);
+			else {
+				const part = item.type === 'image' ? mediaPart(item) : documentPart(item);
+				if (!part) continue;
+				if (part.text !== undefined) texts.push(part.text);
+				else attachments.push(part);
+			}
+		}
+	}
+	let text = texts.join('\n');
+	if (text === '' && attachments.length > 0) text = `(${attachments.length} attachment${attachments.length > 1 ? 's' : ''} follow${attachments.length > 1 ? '' : 's'})`;
+	return {response: block.is_error ? {error: text} : {output: text}, attachments};
+}
+
+const MIME_BY_EXTENSION: Record<string, string> = {
+	png: 'image/png',
+	jpg: 'image/jpeg',
+	jpeg: 'image/jpeg',
+	gif: 'image/gif',
+	webp: 'image/webp',
+	heic: 'image/heic',
+	heif: 'image/heif',
+	bmp: 'image/bmp',
+	svg: 'image/svg+xml',
+	pdf: 'application/pdf',
+	txt: 'text/plain',
+	md: 'text/markdown',
+	html: 'text/html',
+	csv: 'text/csv',
+};
+
+export function guessMimeType(url: string, fallback: string): string {
+	const path = url.split(/[?#]/, 1)[0] ?? '';
+	const match = /\.([a-zA-Z0-9]+)$/.exec(path);
+	return (match?.[1] && MIME_BY_EXTENSION[match[1].toLowerCase()]) || fallback;
+}

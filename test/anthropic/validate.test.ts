@@ -1,0 +1,116 @@
+import assert from 'node:assert/strict';
+import {describe, it} from 'node:test';
+import {validateCountTokensRequest, validateMessagesRequest} from '../../source/anthropic/validate.js';
+import {HttpError} from '../../source/http/errors.js';
+import {TINY_PDF_BASE64, jpegBase64, pngBase64} from '../helpers/images.js';
+
+const base = {model: 'claude-sonnet-4-6', max_tokens: 100, messages: [{role: 'user', content: 'hi'}]};
+
+function rejects(body: unknown, field: string): void {
+	assert.throws(
+		() => validateMessagesRequest(body),
+		(error: unknown) => error instanceof HttpError && error.status === 400 && error.type === 'invalid_request_error' && error.message.startsWith(field),
+		`expected a 400 naming ${field}`,
+	);
+}
+
+describe('validateMessagesRequest', () => {
+	it('accepts a minimal request and normalises string content to text blocks', () => {
+		const request = validateMessagesRequest(base);
+		assert.deepEqual(request.messages, [{role: 'user', content: [{type: 'text', text: 'hi'}]}]);
+		assert.equal(request.max_tokens, 100);
+	});
+
+	it('names missing required fields', () => {
+		rejects({...base, model: undefined}, 'model');
+		rejects({...base, messages: undefined}, 'messages');
+		rejects({...base, max_tokens: undefined}, 'max_tokens');
+		rejects({...base, messages: []}, 'messages');
+	});
+
+	it('names fields of the wrong type', () => {
+		rejects({...base, model: 42}, 'model');
+		rejects({...base, max_tokens: '100'}, 'max_tokens');
+		rejects({...base, max_tokens: 1.5}, 'max_tokens');
+		rejects({...base, max_tokens: 0}, 'max_tokens');
+		rejects({...base, temperature: 3}, 'temperature');
+		rejects({...base, stream: 'yes'}, 'stream');
+		rejects({...base, messages: [{role: 'robot', content: 'x'}]}, 'messages.0.role');
+		rejects({...base, messages: [{role: 'user', content: 5}]}, 'messages.0.content');
+		rejects({...base, stop_sequences: ['ok', '']}, 'stop_sequences.1');
+		rejects('just a string', 'body');
+	});
+
+	it('rejects unknown block types and blocks misplaced inside tool_result', () => {
+		rejects({...base, messages: [{role: 'user', content: [{type: 'video', url: 'x'}]}]}, 'messages.0.content.0.type');
+		rejects(
+			{...base, messages: [{role: 'user', content: [{type: 'tool_result', tool_use_id: 't1', content: [{type: 'tool_use', id: 'a', name: 'b', input: {}}]}]}]},
+			'messages.0.content.0.content.0.type',
+		);
+	});
+
+	it('accepts every content block type Claude Code and the SDK send', () => {
+		const request = validateMessagesRequest({
+			...base,
+			system: [{type: 'text', text: 'be brief', cache_control: {type: 'ephemeral'}}],
+			messages: [
+				{role: 'user', content: [
+					{type: 'text', text: 'look', cache_control: {type: 'ephemeral'}},
+					{type: 'image', source: {type: 'base64', media_type: 'image/png', data: pngBase64(2, 2)}},
+					{type: 'image', source: {type: 'url', url: 'https://example.com/a.png'}},
+					{type: 'document', source: {type: 'base64', media_type: 'application/pdf', data: TINY_PDF_BASE64}},
+				]},
+				{role: 'assistant', content: [
+					{type: 'thinking', thinking: 'hmm', signature: 'agp1.claude.sig'},
+					{type: 'redacted_thinking', data: 'opaque'},
+					{type: 'tool_use', id: 'toolu_1', name: 'Read', input: {path: 'a'}},
+				]},
+				{role: 'system', content: 'mid-conversation note'},
+				{role: 'user', content: [{type: 'tool_result', tool_use_id: 'toolu_1', is_error: true, content: [{type: 'text', text: 'nope'}]}]},
+			],
+			thinking: {type: 'adaptive'},
+			output_config: {effort: 'high'},
+			context_management: {edits: [{type: 'clear_thinking_20251015', keep: 'all'}]},
+			metadata: {user_id: '{"session_id":"abc"}'},
+		});
+		assert.equal(request.messages.length, 4);
+		assert.equal(request.system?.[0]?.text, 'be brief');
+		assert.deepEqual(request.thinking, {type: 'adaptive'});
+		assert.deepEqual(request.output_config, {effort: 'high'});
+		assert.equal('context_management' in request, false);
+	});
+
+	it('checks images: base64 validity and that the media type matches the bytes', () => {
+		const image = (media_type: string, data: string): unknown => ({...base, messages: [{role: 'user', content: [{type: 'image', source: {type: 'base64', media_type, data}}]}]});
+		assert.doesNotThrow(() => validateMessagesRequest(image('image/jpeg', jpegBase64(4, 4))));
+		rejects(image('image/png', jpegBase64(4, 4)), 'messages.0.content.0.source.media_type');
+		rejects(image('image/png', 'not base64!!'), 'messages.0.content.0.source.data');
+		rejects(image('image/png', Buffer.from('hello world!').toString('base64')), 'messages.0.content.0.source.data');
+		rejects(image('image/bmp', pngBase64(1, 1)), 'messages.0.content.0.source.media_type');
+	});
+
+	it('validates thinking budgets against max_tokens', () => {
+		rejects({...base, thinking: {type: 'enabled', budget_tokens: 500}}, 'thinking.budget_tokens');
+		rejects({...base, max_tokens: 2000, thinking: {type: 'enabled', budget_tokens: 4000}}, 'thinking.budget_tokens');
+		assert.deepEqual(validateMessagesRequest({...base, max_tokens: 8000, thinking: {type: 'enabled', budget_tokens: 4000}}).thinking, {type: 'enabled', budget_tokens: 4000});
+	});
+
+	it('validates tools, tool_choice and duplicate names; keeps server tools for translation to decide', () => {
+		const tool = {name: 'Bash', description: 'run', input_schema: {type: 'object', properties: {command: {type: 'string'}}}};
+		const request = validateMessagesRequest({...base, tools: [tool, {type: 'web_search_20250305', name: 'web_search', max_uses: 3}], tool_choice: {type: 'tool', name: 'Bash'}});
+		assert.equal(request.tools?.length, 2);
+		assert.deepEqual(request.tool_choice, {type: 'tool', name: 'Bash'});
+		rejects({...base, tools: [tool, tool]}, 'tools.1.name');
+		rejects({...base, tools: [{name: 'bad name!', input_schema: {type: 'object'}}]}, 'tools.0.name');
+		rejects({...base, tools: [{name: 'x', input_schema: {type: 'string'}}]}, 'tools.0.input_schema.type');
+		rejects({...base, tools: [{name: 'x'}]}, 'tools.0.input_schema');
+		rejects({...base, tool_choice: {type: 'tool'}}, 'tool_choice.name');
+		let deep: Record<string, unknown> = {type: 'string'};
+		for (let i = 0; i < 60; i++) deep = {type: 'object', properties: {a: deep}};
+		rejects({...base, tools: [{name: 'deep', input_schema: deep}]}, 'tools.0.input_schema');
+	});
+
+	it('count_tokens does not require max_tokens', () => {
+		assert.equal(validateCountTokensRequest({model: 'm', messages: [{role: 'user', content: 'x'}]}).model, 'm');
+	});
+});
