@@ -62,8 +62,14 @@ function toolId(nonce: string, step: number, index: number): string {
 	return `toolu_vrtx_01${id}`;
 }
 
+/** What the user said, without markers or the `<system-reminder>` blocks Claude Code adds to its prompts. */
+function spoken(ctx: AnswerContext, limit: number): string {
+	const text = stripMarkers(ctx.userText).replace(/<system-reminder>[\s\S]*?<\/system-reminder>/g, ' ').replace(/\s+/g, ' ').trim();
+	return Array.from(text).slice(0, limit).join('');
+}
+
 export function defaultText(ctx: AnswerContext): string {
-	const said = Array.from(stripMarkers(ctx.userText)).slice(0, 80).join('');
+	const said = spoken(ctx, 80);
 	return said === '' ? `Hello from ${ctx.model.id}.` : `Hello from ${ctx.model.id}. You said: ${said}`;
 }
 
@@ -113,7 +119,7 @@ function withThinking(ctx: AnswerContext, thinking: string, rest: PlannedChunk[]
 }
 
 function textAnswer(ctx: AnswerContext, text: string, pieces: number, reason = 'STOP'): PlannedChunk[] {
-	const said = Array.from(stripMarkers(ctx.userText)).slice(0, 40).join('');
+	const said = spoken(ctx, 40);
 	const thinking = `The user wrote "${said}". I will answer in ${pieces} parts.`;
 	return finish(withThinking(ctx, thinking, textChunks(ctx, text, pieces, ctx.geminiSignatures)), reason);
 }
@@ -189,7 +195,7 @@ export function planAnswer(script: AnswerScript, ctx: AnswerContext): Plan {
 		case 'text':
 			return {chunks: textAnswer(ctx, script.text ?? defaultText(ctx), script.chunks ?? 3)};
 		case 'thinking': {
-			const thinking = script.thinking ?? `Let me think about "${Array.from(stripMarkers(ctx.userText)).slice(0, 40).join('')}" step by step.`;
+			const thinking = script.thinking ?? `Let me think about "${spoken(ctx, 40)}" step by step.`;
 			const pieces = script.chunks ?? 3;
 			const thoughts = thoughtChunks(ctx, thinking, pieces, script.streaming === 'cumulative', script.separateSignature === true);
 			const text = textChunks(ctx, script.text ?? defaultText(ctx), 2, ctx.model.family === 'gemini');

@@ -156,7 +156,12 @@ export async function handleCloudCode(
 	const rule = state.faults.take({method: rpc, account: email});
 	if (rule?.kind === 'http_error') {
 		const reply = cannedError(rule.error, {now: state.now(), email, project: account.project, ...(rule.message === undefined ? {} : {message: rule.message})});
-		return sendError(res, rule.status ?? reply.status, reply.body, {...(rule.arrayWrapped === undefined ? {} : {arrayWrapped: rule.arrayWrapped})}, state.sleep);
+		const style = {
+			...(rule.arrayWrapped === undefined ? {} : {arrayWrapped: rule.arrayWrapped}),
+			...(rule.split === undefined ? {} : {split: rule.split}),
+			...(rule.contentType === undefined ? {} : {contentType: rule.contentType}),
+		};
+		return sendError(res, rule.status ?? reply.status, reply.body, style, state.sleep);
 	}
 	if (rule?.kind === 'slow_first_byte') await state.sleep(rule.ms);
 	const input = isRecord(body) ? body : {};

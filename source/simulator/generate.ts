@@ -85,8 +85,8 @@ export async function handleGenerate(
 	let script: SimScript | undefined = state.faults.take({method: rpc, account: email, model: model.id});
 	if (script === undefined) {
 		const quota = state.accounts.quota(email, model.id);
-		if (quota.remainingFraction <= 0 && quota.resetTime !== undefined) {
-			const reply = cannedRpc('quota_exhausted', {now: state.now(), model: model.id, resetTime: quota.resetTime});
+		if (quota.remainingFraction <= 0) {
+			const reply = cannedRpc('quota_exhausted', {now: state.now(), model: model.id, ...(quota.resetTime === undefined ? {} : {resetTime: quota.resetTime})});
 			return sendJson(res, reply.status, reply.body, headers);
 		}
 	}

@@ -1,6 +1,6 @@
 // Everything one simulator instance holds, shared by its route handlers.
 import {createHash, randomBytes} from 'node:crypto';
-import type {ServerResponse} from 'node:http';
+import type {IncomingMessage, ServerResponse} from 'node:http';
 import {AccountStore, DEFAULT_ACCOUNTS} from './accounts.js';
 import {unauthenticated} from './errors.js';
 import {FaultQueue} from './faults.js';
@@ -9,7 +9,6 @@ import {DEFAULT_MODELS} from './models.js';
 import {Signer} from './signatures.js';
 import type {SimModel, SimulatorOptions} from './types.js';
 import {PromptCache} from './usage.js';
-import type {IncomingMessage} from 'node:http';
 
 export type SimState = {
 	accounts: AccountStore;

@@ -140,6 +140,10 @@ describe('models and quotas', () => {
 		assert.equal(body.error.details[0]?.metadata?.quotaResetTimeStamp, '2026-06-01T02:30:00Z');
 		assert.equal(body.error.details[1]?.retryDelay, '9000s');
 		assert.equal((await stream(s, envelope('claude-sonnet-4-6', [user('hi')], {}, {project: 'p'}), token)).status, 200, 'other models are fine');
+		s.updateAccount('q@example.com', {quotas: {'claude-sonnet-4-6': {remainingFraction: 0}}});
+		const noReset = await stream(s, envelope('claude-sonnet-4-6', [user('hi')], {}, {project: 'p'}), token);
+		assert.equal(noReset.status, 429, 'at 0 without a reset time: exhausted, default reset in 5h');
+		assert.equal(errorMessage(noReset), 'You have exhausted your capacity on this model. Your quota will reset after 5h0m0s.');
 		now = Date.parse('2026-06-01T03:00:00Z');
 		assert.equal((await stream(s, envelope('gemini-3-flash', [user('hi')], {}, {project: 'p'}), s.issueAccessToken('q@example.com'))).status, 200);
 	});
