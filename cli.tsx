@@ -2,6 +2,7 @@
 // agproxy's command line. Bad arguments end in one clear line on stderr and a non-zero exit, never a stack trace.
 import meow from 'meow';
 import {ConfigError, loadConfig} from './source/config.js';
+import {runAccounts} from './source/cli/accounts.js';
 import {runServer} from './source/cli/serve.js';
 import {runSimulator} from './source/cli/simulator.js';
 
@@ -9,12 +10,22 @@ const cli = meow(
 	`
   Usage
     $ agproxy [start] [options]        Serve the Anthropic Messages API over Cloud Code
+    $ agproxy accounts <command>       Manage the Google accounts agproxy uses
     $ agproxy simulator [options]      Run the Cloud Code simulator on its own
+
+  Accounts
+    accounts add [--no-browser] [--callback-port N]     Sign in with Google (opens the browser when it can)
+    accounts add --refresh-token <token> [--email <e>]  Add an account from a refresh token (remote machines)
+    accounts list [--json]                              Accounts with project, tier and state
+    accounts verify                                     Refresh, find the project and read quotas for each account
+    accounts remove|enable|disable <email>
 
   Options
     --port, -p       Port to listen on (default 8080, env PORT; simulator: 8090)
     --host           Address to bind (default 127.0.0.1, env HOST)
     --daemon         Headless: JSON log lines on stdout, no dashboard
+    --data-dir       Where accounts and data live (env AGPROXY_DATA_DIR; default the user data directory)
+    --strategy       Account choice: sticky (default), round-robin, quota-aware (env AGPROXY_STRATEGY)
     --simulate       Run against a built-in Cloud Code simulator with demo accounts (no Google account needed)
     --upstream       Comma-separated Cloud Code base URLs (env AGPROXY_UPSTREAM)
     --model-map      Extra model rules, glob=model,... tried before the defaults (env AGPROXY_MODEL_MAP)
@@ -22,7 +33,10 @@ const cli = meow(
     --help           Print this help
 
   Environment
-    AGPROXY_ACCESS_TOKEN, AGPROXY_PROJECT   A Cloud Code access token and project (single-account mode)
+    AGPROXY_ACCESS_TOKEN, AGPROXY_PROJECT   A Cloud Code access token and project (single-token mode, no accounts)
+    AGPROXY_OAUTH_AUTH_URL, AGPROXY_OAUTH_TOKEN_URL, AGPROXY_USERINFO_URL, AGPROXY_OAUTH_CLIENT_ID,
+    AGPROXY_OAUTH_CLIENT_SECRET             Google OAuth endpoints and client (defaults: Google, the Antigravity client)
+    AGPROXY_MAX_WAIT_MS, AGPROXY_ACCOUNT_CONCURRENCY, AGPROXY_QUOTA_THRESHOLD, AGPROXY_QUOTA_REFRESH_MS   Pool tuning
     AGPROXY_API_KEY                         Require this key from clients (x-api-key or Bearer) on /v1/*
     AGPROXY_BODY_LIMIT_BYTES                Largest accepted request body (default 32 MiB)
     AGPROXY_CONNECT_TIMEOUT_MS, AGPROXY_FIRST_BYTE_TIMEOUT_MS, AGPROXY_IDLE_TIMEOUT_MS   Upstream timeouts
@@ -32,6 +46,7 @@ const cli = meow(
     $ ANTHROPIC_BASE_URL=http://127.0.0.1:8080 claude
     $ curl -N localhost:8080/v1/messages -H 'content-type: application/json' \\
         -d '{"model":"claude-sonnet-4-6","max_tokens":200,"stream":true,"messages":[{"role":"user","content":"hi"}]}'
+    $ agproxy accounts add --no-browser
     $ agproxy simulator --port 8090
 `,
 	{
@@ -44,6 +59,13 @@ const cli = meow(
 			simulate: {type: 'boolean', default: false},
 			upstream: {type: 'string'},
 			modelMap: {type: 'string'},
+			dataDir: {type: 'string'},
+			strategy: {type: 'string'},
+			json: {type: 'boolean'},
+			browser: {type: 'boolean', default: true},
+			callbackPort: {type: 'number'},
+			refreshToken: {type: 'string'},
+			email: {type: 'string'},
 		},
 	},
 );
@@ -55,13 +77,20 @@ function die(message: string): never {
 
 async function main(): Promise<void> {
 	const [command = 'start', ...rest] = cli.input;
+	const flags = cli.flags;
+	if (command === 'accounts') {
+		const config = loadConfig({upstream: flags.upstream, dataDir: flags.dataDir});
+		const io = {stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env};
+		process.exitCode = await runAccounts(rest, {json: flags.json, browser: flags.browser, callbackPort: flags.callbackPort, refreshToken: flags.refreshToken, email: flags.email}, io, {dataDir: config.dataDir, config});
+		return;
+	}
 	if (rest.length > 0) die(`unexpected argument '${rest[0]}' (see agproxy --help)`);
 	if (cli.flags.port !== undefined && (!Number.isInteger(cli.flags.port) || cli.flags.port < 0 || cli.flags.port > 65_535)) {
 		die(`invalid --port ${String(cli.flags.port)}: expected 0-65535`);
 	}
 	switch (command) {
 		case 'start': {
-			const config = loadConfig({host: cli.flags.host, port: cli.flags.port, upstream: cli.flags.upstream, modelMap: cli.flags.modelMap});
+			const config = loadConfig({host: flags.host, port: flags.port, upstream: flags.upstream, modelMap: flags.modelMap, dataDir: flags.dataDir, strategy: flags.strategy});
 			await runServer(config, {simulate: cli.flags.simulate});
 			return;
 		}

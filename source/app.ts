@@ -1,9 +1,17 @@
-// Builds the running proxy from a Config: upstream client, credentials, model directory, HTTP server. Owns start and stop.
+// Builds the running proxy from a Config: upstream client, credentials (account pool or single token), model directory,
+// HTTP server. Owns start and stop.
 import type {AddressInfo} from 'node:net';
+import {FileAccountStore} from './accounts/file-store.js';
+import {type OAuthConfig, loadOAuthConfig} from './accounts/oauth.js';
+import {AccountPool, type PoolEvent} from './accounts/pool.js';
+import {parseAvailableModels} from './accounts/quota.js';
+import {TokenManager} from './accounts/tokens.js';
+import type {AccountStore} from './accounts/types.js';
 import type {Config} from './config.js';
 import {EventBus} from './events.js';
 import {createHttpServer} from './http/server.js';
-import {ModelDirectory, parseAvailableModels} from './models/directory.js';
+import {ModelDirectory} from './models/directory.js';
+import {ensureDataDir} from './paths.js';
 import {UpstreamClient} from './upstream/client.js';
 import {type CredentialProvider, StaticCredentials} from './upstream/credentials.js';
 import {SignatureMemory} from './upstream/signature-memory.js';
@@ -13,21 +21,55 @@ export type App = {
 	port: number;
 	bus: EventBus;
 	models: ModelDirectory;
+	/** The account pool, unless agproxy runs on a single token (AGPROXY_ACCESS_TOKEN) or given credentials. */
+	pool?: AccountPool;
 	/** Stops accepting, lets in-flight requests finish for the grace period, then aborts the rest. Idempotent. */
 	stop: () => Promise<void>;
 };
 
-export type AppOptions = {credentials?: CredentialProvider; bus?: EventBus};
+export type AppOptions = {
+	credentials?: CredentialProvider;
+	bus?: EventBus;
+	/** Account storage for the pool; default the accounts file in the data directory. */
+	store?: AccountStore;
+	oauth?: OAuthConfig;
+	env?: NodeJS.ProcessEnv;
+};
 
 export async function startApp(config: Config, options: AppOptions = {}): Promise<App> {
 	const bus = options.bus ?? new EventBus();
 	const client = new UpstreamClient(config.upstreams, config.timeouts);
-	const credentials =
-		options.credentials ??
-		new StaticCredentials(
-			config.accessToken ? {accountId: 'env', accessToken: config.accessToken, project: config.project ?? ''} : undefined,
-		);
 	const models = new ModelDirectory();
+	const background = new AbortController();
+	const closers: Array<() => void> = [];
+
+	let credentials = options.credentials;
+	let pool: AccountPool | undefined;
+	if (!credentials && config.accessToken) {
+		credentials = new StaticCredentials({accountId: 'env', accessToken: config.accessToken, project: config.project ?? ''});
+		void refreshModels(client, credentials, models, bus, background.signal);
+	} else if (!credentials) {
+		const fileStore = options.store ? undefined : new FileAccountStore(ensureDataDir(config.dataDir));
+		const store = options.store ?? (fileStore as AccountStore);
+		if (fileStore) closers.push(() => fileStore.close());
+		pool = new AccountPool({
+			store,
+			tokens: new TokenManager(store, options.oauth ?? loadOAuthConfig(options.env ?? process.env)),
+			client,
+			strategy: config.strategy,
+			maxWaitMs: config.maxWaitMs,
+			perAccountConcurrency: config.accountConcurrency,
+			quotaThreshold: config.quotaThreshold,
+			quotaIntervalMs: config.quotaRefreshMs,
+		});
+		closers.push(forwardPoolEvents(pool, bus));
+		const quota = pool.quota;
+		if (quota) closers.push(quota.onModels(available => models.setModels(available.models)));
+		await pool.start();
+		closers.push(() => pool?.close());
+		credentials = pool;
+	}
+
 	const http = createHttpServer({
 		generate: {
 			client,
@@ -42,6 +84,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
 		bus,
 		models: () => models.list(),
 		accounts: () => credentials.summary(),
+		...(pool ? {pool} : {}),
 		startedAt: Date.now(),
 		...(config.apiKey === undefined ? {} : {apiKey: config.apiKey}),
 	});
@@ -56,10 +99,6 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
 	const {port} = http.server.address() as AddressInfo;
 	const host = config.host.includes(':') ? `[${config.host}]` : config.host;
 
-	// The served-model list comes from the upstream when a credential can ask for it; the catalogue stands in until then.
-	const background = new AbortController();
-	void refreshModels(client, credentials, models, bus, background.signal);
-
 	let stopping: Promise<void> | undefined;
 	const stop = (): Promise<void> =>
 		(stopping ??= (async () => {
@@ -71,23 +110,44 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
 				bus.notice('warn', `shutdown: aborting ${http.inFlight()} request(s) still in flight after ${config.shutdownGraceMs} ms`);
 				http.server.closeAllConnections();
 			}
+			for (const close of closers.reverse()) close();
 			// Client requests are done (or cut off): whatever is still open upstream has no one waiting for it.
 			await client.destroy();
 		})());
 
-	return {url: `http://${host}:${port}`, port, bus, models, stop};
+	return {url: `http://${host}:${port}`, port, bus, models, ...(pool ? {pool} : {}), stop};
 }
 
+/** Pool events worth a log line: accounts turning invalid, cooling down, and the pool's own notices. */
+function forwardPoolEvents(pool: AccountPool, bus: EventBus): () => void {
+	return pool.onChange((event: PoolEvent) => {
+		switch (event.type) {
+			case 'notice':
+				bus.notice(event.level, event.message, event.email ? {account: event.email} : {});
+				break;
+			case 'invalid':
+				bus.notice('error', `account ${event.email} is invalid: ${event.reason}`, {account: event.email, ...(event.url ? {url: event.url} : {})});
+				break;
+			case 'cooldown':
+				bus.notice('warn', `account ${event.email} cools down: ${event.reason}`, {account: event.email, until: new Date(event.until).toISOString()});
+				break;
+			default:
+				break;
+		}
+	});
+}
+
+/** Single-token mode: the served-model list from one fetchAvailableModels; the catalogue stands in until then. */
 async function refreshModels(client: UpstreamClient, credentials: CredentialProvider, models: ModelDirectory, bus: EventBus, signal: AbortSignal): Promise<void> {
-	if (credentials.summary().active === 0) return;
 	try {
 		const credential = await credentials.acquire('', 'models', signal);
+		credential.release?.();
 		const answer = await client.call('fetchAvailableModels', credential.project ? {project: credential.project} : {}, credential.accessToken, signal);
 		if (signal.aborted) return;
 		const available = answer.ok ? parseAvailableModels(answer.json) : undefined;
-		if (available) models.update(available);
+		if (available) models.setModels(available.models);
 		else bus.notice('warn', `could not fetch the upstream model list: ${answer.ok ? 'unexpected answer' : answer.error.message}`);
 	} catch (error) {
-		bus.notice('warn', `could not fetch the upstream model list: ${(error as Error).message}`);
+		if (!signal.aborted) bus.notice('warn', `could not fetch the upstream model list: ${(error as Error).message}`);
 	}
 }

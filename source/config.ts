@@ -1,7 +1,11 @@
 // Runtime configuration from CLI flags and environment variables, validated once at start.
 import {type ModelRule, DEFAULT_MODEL_RULES, parseModelRules} from './models/catalogue.js';
+import {resolveDataDir} from './paths.js';
 
 export const DEFAULT_UPSTREAMS = ['https://daily-cloudcode-pa.googleapis.com', 'https://cloudcode-pa.googleapis.com'];
+
+export const STRATEGIES = ['sticky', 'round-robin', 'quota-aware'] as const;
+export type Strategy = (typeof STRATEGIES)[number];
 
 export type Timeouts = {connectMs: number; firstByteMs: number; idleMs: number};
 
@@ -22,11 +26,23 @@ export type Config = {
 	maxAttempts: number;
 	/** One shared client key for /v1/* (until per-user keys exist); unset = open. */
 	apiKey?: string;
+	dataDir: string;
+	/** How the account pool picks an account. */
+	strategy: Strategy;
+	/** A rate limit shorter than this is waited out when no other account is free. */
+	maxWaitMs: number;
+	/** Requests one account serves at once; more wait in its queue. */
+	accountConcurrency: number;
+	/** quota-aware: accounts under this remaining fraction of a model are skipped. */
+	quotaThreshold: number;
+	quotaRefreshMs: number;
 };
 
 export class ConfigError extends Error {}
 
 export type ConfigInput = {
+	dataDir?: string | undefined;
+	strategy?: string | undefined;
 	host?: string | undefined;
 	port?: number | undefined;
 	upstream?: string | undefined;
@@ -60,11 +76,31 @@ export function loadConfig(flags: ConfigInput, env: NodeJS.ProcessEnv = process.
 		shutdownGraceMs: intFromEnv(env, 'AGPROXY_SHUTDOWN_GRACE_MS', 10_000),
 		modelRules,
 		maxAttempts: intFromEnv(env, 'AGPROXY_MAX_ATTEMPTS', 3),
+		dataDir: resolveDataDir(flags.dataDir, env),
+		strategy: parseStrategy(flags.strategy ?? env['AGPROXY_STRATEGY']),
+		maxWaitMs: intFromEnv(env, 'AGPROXY_MAX_WAIT_MS', 120_000),
+		accountConcurrency: Math.max(1, intFromEnv(env, 'AGPROXY_ACCOUNT_CONCURRENCY', 8)),
+		quotaThreshold: fractionFromEnv(env, 'AGPROXY_QUOTA_THRESHOLD', 0.05),
+		quotaRefreshMs: intFromEnv(env, 'AGPROXY_QUOTA_REFRESH_MS', 300_000),
 	};
 	if (env['AGPROXY_ACCESS_TOKEN']) config.accessToken = env['AGPROXY_ACCESS_TOKEN'];
 	if (env['AGPROXY_PROJECT']) config.project = env['AGPROXY_PROJECT'];
 	if (env['AGPROXY_API_KEY']) config.apiKey = env['AGPROXY_API_KEY'];
 	return config;
+}
+
+function parseStrategy(value: string | undefined): Strategy {
+	if (value === undefined || value === '') return 'sticky';
+	if ((STRATEGIES as readonly string[]).includes(value)) return value as Strategy;
+	throw new ConfigError(`invalid strategy '${value}': expected ${STRATEGIES.join(', ')}`);
+}
+
+function fractionFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+	const raw = env[name];
+	if (raw === undefined || raw === '') return fallback;
+	const value = Number(raw);
+	if (!Number.isFinite(value) || value < 0 || value > 1) throw new ConfigError(`invalid ${name}='${raw}': expected a number from 0 to 1`);
+	return value;
 }
 
 function parseUpstreams(value: string | undefined): string[] {

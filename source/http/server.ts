@@ -1,6 +1,8 @@
 // HTTP transport: routing, request ids, error rendering and request records. No business logic lives here.
 import {createHash, randomBytes, timingSafeEqual} from 'node:crypto';
 import {type IncomingMessage, type Server, type ServerResponse, createServer} from 'node:http';
+import type {AccountPool} from '../accounts/pool.js';
+import {limitsJson, limitsTable} from '../accounts/limits-view.js';
 import type {EventBus, RequestRecord} from '../events.js';
 import type {ServedModel} from '../models/catalogue.js';
 import type {GenerateDeps} from '../service/generate.js';
@@ -15,6 +17,8 @@ export type ServerDeps = {
 	bus: EventBus;
 	models: () => readonly ServedModel[];
 	accounts: () => AccountsSummary;
+	/** The account pool, when agproxy runs on accounts (not on a single token). */
+	pool?: AccountPool;
 	startedAt: number;
 	/** When set, every /v1/* call must present it (x-api-key or Authorization: Bearer). */
 	apiKey?: string;
@@ -50,7 +54,7 @@ async function route(req: IncomingMessage, res: ServerResponse, deps: ServerDeps
 	res.setHeader('request-id', requestId);
 	const key = `${req.method} ${url.pathname.replace(/\/+$/, '') || '/'}`;
 	try {
-		if (deps.apiKey !== undefined && url.pathname.startsWith('/v1/')) authenticate(req, deps.apiKey);
+		if (deps.apiKey !== undefined && !OPEN_PATHS.has(url.pathname)) authenticate(req, deps.apiKey);
 		switch (key) {
 			case 'POST /v1/messages':
 				await handleMessages(req, res, {deps: deps.generate, bodyLimitBytes: deps.bodyLimitBytes, requestId, record});
@@ -66,6 +70,25 @@ async function route(req: IncomingMessage, res: ServerResponse, deps: ServerDeps
 				record.status = 200;
 				sendJson(res, 200, {status: 'ok', version: VERSION, uptime_s: Math.round((Date.now() - deps.startedAt) / 1000), accounts: deps.accounts()});
 				break;
+			case 'GET /account-limits': {
+				const snapshots = deps.pool?.snapshot() ?? [];
+				record.status = 200;
+				if (url.searchParams.get('format') === 'table') {
+					res.writeHead(200, {'content-type': 'text/plain; charset=utf-8'});
+					res.end(limitsTable(snapshots, {now: Date.now()}));
+				} else {
+					sendJson(res, 200, limitsJson(snapshots, {now: Date.now()}));
+				}
+				break;
+			}
+			case 'POST /refresh-token': {
+				if (!deps.pool) throw new HttpError(409, 'agproxy runs on a single token (AGPROXY_ACCESS_TOKEN): there are no accounts to refresh', {}, 'invalid_request_error');
+				const accounts = await deps.pool.refreshAllTokens();
+				void deps.pool.quota?.refresh();
+				record.status = 200;
+				sendJson(res, 200, {accounts});
+				break;
+			}
 			case 'HEAD /':
 			case 'GET /':
 				// Claude Code probes the base URL before it starts.
@@ -94,6 +117,9 @@ async function route(req: IncomingMessage, res: ServerResponse, deps: ServerDeps
 		deps.bus.emit('request', record);
 	}
 }
+
+/** Reachable without a key: the probes Claude Code sends and the health check. */
+const OPEN_PATHS = new Set(['/', '/health']);
 
 function authenticate(req: IncomingMessage, expected: string): void {
 	const header = req.headers['x-api-key'];

@@ -7,11 +7,11 @@ import {SseDecoder, parseChunk} from '../cloudcode/sse.js';
 import type {UpstreamError} from '../cloudcode/errors.js';
 import {HttpError} from '../http/errors.js';
 import {type ModelRule, resolveModel} from '../models/catalogue.js';
-import {modelFamily} from '../translate/family.js';
+import {type ModelFamily, modelFamily} from '../translate/family.js';
 import {TranslationError, placeholderStripper, toCloudCodeRequest, toolNameMap} from '../translate/request.js';
 import {EmptyResponseError, StreamTranslator, UpstreamFinishError} from '../translate/response.js';
 import type {UpstreamClient} from '../upstream/client.js';
-import type {CredentialProvider} from '../upstream/credentials.js';
+import type {Credential, CredentialProvider, RetryAdvice} from '../upstream/credentials.js';
 import {upstreamSessionId} from '../upstream/session.js';
 import type {SignatureMemory} from '../upstream/signature-memory.js';
 import {upstreamErrorToHttp, retryableBeforeFirstByte} from './upstream-errors.js';
@@ -44,9 +44,6 @@ export type Trace = {
 	firstTokenAt?: number;
 };
 
-/** Shorter upstream rate limits are waited out before retrying; longer ones go back to the client as 429. */
-const MAX_INLINE_WAIT_MS = 2_000;
-
 export async function* generate(deps: GenerateDeps, input: GenerateInput, trace: Trace): AsyncGenerator<StreamEvent, void, undefined> {
 	const {request, signal} = input;
 	const servedModel = resolveModel(request.model, deps.modelRules, deps.servedModels());
@@ -58,91 +55,111 @@ export async function* generate(deps: GenerateDeps, input: GenerateInput, trace:
 	const toolArgs = placeholderStripper(request);
 	let lastError: HttpError | undefined;
 
-	for (let attempt = 1; attempt <= deps.maxAttempts && !signal.aborted; attempt++) {
+	// More accounts, more chances: a failure on one account can be retried on another.
+	const maxAttempts = Math.max(deps.maxAttempts, Math.min(deps.credentials.summary().total + 1, 10));
+	for (let attempt = 1; attempt <= maxAttempts && !signal.aborted; attempt++) {
 		const credential = await deps.credentials.acquire(servedModel, input.conversation, signal);
 		trace.accountId = credential.accountId;
-		let envelope;
 		try {
-			envelope = toCloudCodeRequest(request, {
-				servedModel,
-				project: credential.project,
-				sessionId: upstreamSessionId(input.conversation, credential.accountId),
-				requestId: `agent-${randomUUID()}`,
-				toolCallSignature: id => deps.signatures.recall(id),
-			});
-		} catch (error) {
-			if (error instanceof TranslationError) throw new HttpError(400, `${error.field}: ${error.message}`);
-			throw error;
-		}
-
-		const opened = await deps.client.openStream(envelope, credential.accessToken, signal);
-		if (!opened.ok) {
-			trace.attempts.push({accountId: credential.accountId, endpoint: opened.endpoint, status: opened.error.status, error: opened.error.message});
-			deps.credentials.report(credential, servedModel, {ok: false, error: opened.error});
-			lastError = upstreamErrorToHttp(opened.error, servedModel);
-			const wait = inlineWait(opened.error);
-			if (attempt < deps.maxAttempts && wait !== undefined) {
-				await sleep(wait);
-				continue;
-			}
-			throw lastError;
-		}
-
-		const translator = new StreamTranslator({
-			messageId: `msg_${randomUUID().replaceAll('-', '')}`,
-			model: servedModel,
-			family,
-			emitThinking,
-			...(request.stop_sequences ? {stopSequences: request.stop_sequences} : {}),
-			toolName: upstream => names.get(upstream) ?? upstream,
-			toolArgs,
-		});
-		let yielded = false;
-		try {
-			for await (const item of withSilence(opened.body, input.keepAlive ? deps.pingIntervalMs : 0)) {
-				if (item === SILENCE) {
-					yielded = true;
-					yield {type: 'ping'};
-					continue;
-				}
-				const events = translateData(translator, item);
-				if (events.length > 0) {
-					trace.firstTokenAt ??= Date.now();
-					yielded = true;
-					yield* events;
-				}
-				if (translator.stopMatched) break;
-			}
-			if (!translator.stopMatched && !translator.sawFinishReason) {
-				throw new UpstreamProtocolError('upstream stream ended before the answer was complete');
-			}
-			const closing = translator.finish();
-			opened.abort();
-			for (const [id, signature] of translator.toolSignatures) deps.signatures.remember(id, signature);
-			trace.usage = translator.usage;
-			trace.attempts.push({accountId: credential.accountId, endpoint: opened.endpoint, status: 200});
-			deps.credentials.report(credential, servedModel, {ok: true});
-			yield* closing;
-			return;
-		} catch (error) {
-			opened.abort();
-			if (signal.aborted) throw new HttpError(499, 'client closed the request', {}, 'api_error');
-			const failure = describeStreamFailure(error);
-			trace.attempts.push({accountId: credential.accountId, endpoint: opened.endpoint, status: failure.status, error: failure.message});
-			if (failure.retryable && !yielded && attempt < deps.maxAttempts) {
-				lastError = failure;
-				continue;
-			}
-			throw failure;
+			const outcome = yield* attemptOnce(deps, input, trace, credential, servedModel, family, {emitThinking, names, toolArgs}, attempt < maxAttempts);
+			if (outcome.done) return;
+			lastError = outcome.error;
+			if (outcome.backoffMs > 0) await sleep(outcome.backoffMs);
+		} finally {
+			credential.release?.();
 		}
 	}
 	throw lastError ?? new HttpError(499, 'client closed the request', {}, 'api_error');
 }
 
-/** How long to wait before retrying after this upstream failure, or undefined when retrying now would not help. */
-function inlineWait(error: UpstreamError): number | undefined {
-	if (error.kind === 'rate_limited') return error.retryDelayMs !== undefined && error.retryDelayMs <= MAX_INLINE_WAIT_MS ? error.retryDelayMs : undefined;
-	return retryableBeforeFirstByte(error) ? 250 : undefined;
+type AttemptOutcome = {done: true} | {done: false; error: HttpError; backoffMs: number};
+
+/** One upstream attempt on one credential. Throws when retrying cannot help; returns a retry plan otherwise. */
+async function* attemptOnce(
+	deps: GenerateDeps,
+	input: GenerateInput,
+	trace: Trace,
+	credential: Credential,
+	servedModel: string,
+	family: ModelFamily,
+	names: {emitThinking: boolean; names: Map<string, string>; toolArgs: (name: string, args: Record<string, unknown>) => Record<string, unknown>},
+	canRetry: boolean,
+): AsyncGenerator<StreamEvent, AttemptOutcome, undefined> {
+	const {request, signal} = input;
+	let envelope;
+	try {
+		envelope = toCloudCodeRequest(request, {
+			servedModel,
+			project: credential.project,
+			sessionId: upstreamSessionId(input.conversation, credential.accountId),
+			requestId: `agent-${randomUUID()}`,
+			toolCallSignature: id => deps.signatures.recall(id),
+		});
+	} catch (error) {
+		if (error instanceof TranslationError) throw new HttpError(400, `${error.field}: ${error.message}`);
+		throw error;
+	}
+
+	const opened = await deps.client.openStream(envelope, credential.accessToken, signal);
+	if (!opened.ok) {
+		trace.attempts.push({accountId: credential.accountId, endpoint: opened.endpoint, status: opened.error.status, error: opened.error.message});
+		const advice = deps.credentials.report(credential, servedModel, {ok: false, error: opened.error}) ?? defaultAdvice(opened.error);
+		const error = upstreamErrorToHttp(opened.error, servedModel);
+		if (advice === 'stop' || !canRetry) throw error;
+		return {done: false, error, backoffMs: retryableBeforeFirstByte(opened.error) ? 250 : 0};
+	}
+
+	const translator = new StreamTranslator({
+		messageId: `msg_${randomUUID().replaceAll('-', '')}`,
+		model: servedModel,
+		family,
+		emitThinking: names.emitThinking,
+		...(request.stop_sequences ? {stopSequences: request.stop_sequences} : {}),
+		toolName: upstream => names.names.get(upstream) ?? upstream,
+		toolArgs: names.toolArgs,
+	});
+	let yielded = false;
+	try {
+		for await (const item of withSilence(opened.body, input.keepAlive ? deps.pingIntervalMs : 0)) {
+			if (item === SILENCE) {
+				yielded = true;
+				yield {type: 'ping'};
+				continue;
+			}
+			const events = translateData(translator, item);
+			if (events.length > 0) {
+				trace.firstTokenAt ??= Date.now();
+				yielded = true;
+				yield* events;
+			}
+			if (translator.stopMatched) break;
+		}
+		if (!translator.stopMatched && !translator.sawFinishReason) {
+			throw new UpstreamProtocolError('upstream stream ended before the answer was complete');
+		}
+		const closing = translator.finish();
+		opened.abort();
+		for (const [id, signature] of translator.toolSignatures) deps.signatures.remember(id, signature);
+		trace.usage = translator.usage;
+		trace.attempts.push({accountId: credential.accountId, endpoint: opened.endpoint, status: 200});
+		deps.credentials.report(credential, servedModel, {ok: true});
+		yield* closing;
+		return {done: true};
+	} catch (error) {
+		opened.abort();
+		if (signal.aborted) throw new HttpError(499, 'client closed the request', {}, 'api_error');
+		const failure = describeStreamFailure(error);
+		trace.attempts.push({accountId: credential.accountId, endpoint: opened.endpoint, status: failure.status, error: failure.message});
+		// A stream that broke is the account's upstream failing: let the pool count it like any 5xx.
+		deps.credentials.report(credential, servedModel, {ok: false, error: {status: failure.status, kind: 'server_error', message: failure.message}});
+		if (failure.retryable && !yielded && canRetry) return {done: false, error: failure, backoffMs: 0};
+		throw failure;
+	}
+}
+
+/** Without advice from the credential provider: retry what another attempt (or account) can fix. */
+function defaultAdvice(error: UpstreamError): RetryAdvice {
+	return error.kind === 'invalid_argument' || error.kind === 'not_found' ? 'stop' : 'retry';
 }
 
 function translateData(translator: StreamTranslator, data: string): StreamEvent[] {

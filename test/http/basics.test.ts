@@ -2,13 +2,14 @@
 import assert from 'node:assert/strict';
 import {after, before, describe, it} from 'node:test';
 import {type App, startApp} from '../../source/app.js';
+import {MemoryAccountStore} from '../../source/accounts/memory-store.js';
 import {loadConfig} from '../../source/config.js';
 import {pngBase64} from '../helpers/images.js';
 
 let app: App;
 before(async () => {
 	const config = loadConfig({port: 0, upstream: 'http://127.0.0.1:9'}, {AGPROXY_BODY_LIMIT_BYTES: '65536'});
-	app = await startApp(config);
+	app = await startApp(config, {store: new MemoryAccountStore()});
 });
 after(() => app.stop());
 
@@ -121,6 +122,6 @@ describe('HTTP basics', () => {
 	it('says clearly when no Google account is configured', async () => {
 		const response = await post('/v1/messages', {model: 'claude-sonnet-4-6', max_tokens: 5, messages: [{role: 'user', content: 'x'}]});
 		assert.equal(response.status, 503);
-		assert.match(errorOf(response.json).message, /AGPROXY_ACCESS_TOKEN/);
+		assert.match(errorOf(response.json).message, /agproxy accounts add/);
 	});
 });

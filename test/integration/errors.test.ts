@@ -7,6 +7,7 @@ import type {AddressInfo} from 'node:net';
 import {after, before, beforeEach, describe, it} from 'node:test';
 import Anthropic from '@anthropic-ai/sdk';
 import {type App, startApp} from '../../source/app.js';
+import {MemoryAccountStore} from '../../source/accounts/memory-store.js';
 import {loadConfig} from '../../source/config.js';
 import {type FaultRule, type SimScript, simMarker} from '../../source/simulator/index.js';
 import {type Stack, startStack} from '../helpers/stack.js';
@@ -66,7 +67,7 @@ describe('error statuses through the SDK', () => {
 	});
 
 	it('413 request_too_large', async () => {
-		const small = await startApp(loadConfig({port: 0, upstream: stack.sim.url}, {AGPROXY_BODY_LIMIT_BYTES: '2000'}));
+		const small = await startApp(loadConfig({port: 0, upstream: stack.sim.url}, {AGPROXY_BODY_LIMIT_BYTES: '2000'}), {store: new MemoryAccountStore()});
 		try {
 			const client = new Anthropic({baseURL: small.url, apiKey: 'x', maxRetries: 0});
 			await expectStatus(client.messages.create({...base, messages: [{role: 'user', content: 'x'.repeat(5000)}]}), Anthropic.ContentTooLargeError, 413, 'request_too_large');

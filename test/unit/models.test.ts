@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import {describe, it} from 'node:test';
 import {DEFAULT_MODEL_RULES, parseModelRules, resolveModel} from '../../source/models/catalogue.js';
-import {ModelDirectory, parseAvailableModels} from '../../source/models/directory.js';
+import {parseAvailableModels} from '../../source/accounts/quota.js';
+import {ModelDirectory} from '../../source/models/directory.js';
 
 describe('model mapping', () => {
 	const served = new Set(['claude-sonnet-4-6', 'gemini-3-flash', 'claude-opus-4-6-thinking']);
@@ -33,9 +34,11 @@ describe('model mapping', () => {
 		const directory = new ModelDirectory();
 		const parsed = parseAvailableModels({models: {'gemini-3-flash': {displayName: 'Gemini 3 Flash', quotaInfo: {remainingFraction: 0.5}}, chat_20706: {}, tab_flash_lite_preview: {displayName: 'x'}}});
 		assert.ok(parsed);
-		directory.update(parsed);
+		directory.setModels(parsed.models);
 		assert.deepEqual(directory.list().map(m => m.id), ['gemini-3-flash']);
-		assert.equal(parseAvailableModels({models: []}), undefined);
+		assert.equal(directory.list()[0]?.createdAt, '2025-12-17T00:00:00Z', 'catalogue dates are kept');
+		directory.setModels([]);
+		assert.equal(directory.list().length, 1, 'an empty answer does not wipe the list');
 		assert.equal(parseAvailableModels('nope'), undefined);
 	});
 });
