@@ -4,6 +4,9 @@ import meow from 'meow';
 import {ConfigError, loadConfig} from './source/config.js';
 import {runAccounts} from './source/cli/accounts.js';
 import {runServer} from './source/cli/serve.js';
+import {runSettings} from './source/cli/settings.js';
+import {resolveDataDir} from './source/paths.js';
+import {SettingsFile} from './source/settings.js';
 import {runSimulator} from './source/cli/simulator.js';
 
 const cli = meow(
@@ -11,6 +14,7 @@ const cli = meow(
   Usage
     $ agproxy [start] [options]        Serve the Anthropic Messages API over Cloud Code
     $ agproxy accounts <command>       Manage the Google accounts agproxy uses
+    $ agproxy settings [list|get|set|unset] [key] [value]   Persistent settings (port, host, strategy, …)
     $ agproxy simulator [options]      Run the Cloud Code simulator on its own
 
   Accounts
@@ -84,13 +88,19 @@ async function main(): Promise<void> {
 		process.exitCode = await runAccounts(rest, {json: flags.json, browser: flags.browser, callbackPort: flags.callbackPort, refreshToken: flags.refreshToken, email: flags.email}, io, {dataDir: config.dataDir, config});
 		return;
 	}
+	if (command === 'settings') {
+		process.exitCode = runSettings(rest, resolveDataDir(flags.dataDir), {stdout: process.stdout, stderr: process.stderr});
+		return;
+	}
 	if (rest.length > 0) die(`unexpected argument '${rest[0]}' (see agproxy --help)`);
 	if (cli.flags.port !== undefined && (!Number.isInteger(cli.flags.port) || cli.flags.port < 0 || cli.flags.port > 65_535)) {
 		die(`invalid --port ${String(cli.flags.port)}: expected 0-65535`);
 	}
 	switch (command) {
 		case 'start': {
-			const config = loadConfig({host: flags.host, port: flags.port, upstream: flags.upstream, modelMap: flags.modelMap, dataDir: flags.dataDir, strategy: flags.strategy});
+			const {settings, problems} = new SettingsFile(resolveDataDir(flags.dataDir)).read();
+			for (const problem of problems) process.stderr.write(`agproxy: ${problem}\n`);
+			const config = loadConfig({host: flags.host, port: flags.port, upstream: flags.upstream, modelMap: flags.modelMap, dataDir: flags.dataDir, strategy: flags.strategy}, process.env, settings);
 			await runServer(config, {simulate: cli.flags.simulate});
 			return;
 		}

@@ -1,6 +1,7 @@
 // Runtime configuration from CLI flags and environment variables, validated once at start.
 import {type ModelRule, DEFAULT_MODEL_RULES, parseModelRules} from './models/catalogue.js';
 import {resolveDataDir} from './paths.js';
+import type {Settings} from './settings.js';
 
 export const DEFAULT_UPSTREAMS = ['https://daily-cloudcode-pa.googleapis.com', 'https://cloudcode-pa.googleapis.com'];
 
@@ -49,12 +50,13 @@ export type ConfigInput = {
 	modelMap?: string | undefined;
 };
 
-export function loadConfig(flags: ConfigInput, env: NodeJS.ProcessEnv = process.env): Config {
-	const port = flags.port ?? intFromEnv(env, 'PORT', 8080);
+/** Precedence: flag > environment variable > setting (settings.json) > default. */
+export function loadConfig(flags: ConfigInput, env: NodeJS.ProcessEnv = process.env, settings: Settings = {}): Config {
+	const port = flags.port ?? intFromEnv(env, 'PORT', settings.port ?? 8080);
 	if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new ConfigError(`invalid port ${port}: expected 0-65535`);
 	const upstreams = parseUpstreams(flags.upstream ?? env['AGPROXY_UPSTREAM']);
 	let modelRules: ModelRule[] = [...DEFAULT_MODEL_RULES];
-	const map = flags.modelMap ?? env['AGPROXY_MODEL_MAP'];
+	const map = flags.modelMap ?? env['AGPROXY_MODEL_MAP'] ?? settings.modelMap;
 	if (map) {
 		try {
 			modelRules = [...parseModelRules(map), ...DEFAULT_MODEL_RULES];
@@ -63,7 +65,7 @@ export function loadConfig(flags: ConfigInput, env: NodeJS.ProcessEnv = process.
 		}
 	}
 	const config: Config = {
-		host: flags.host ?? env['HOST'] ?? '127.0.0.1',
+		host: flags.host ?? env['HOST'] ?? settings.host ?? '127.0.0.1',
 		port,
 		upstreams,
 		bodyLimitBytes: intFromEnv(env, 'AGPROXY_BODY_LIMIT_BYTES', 32 * 1024 * 1024),
@@ -77,10 +79,10 @@ export function loadConfig(flags: ConfigInput, env: NodeJS.ProcessEnv = process.
 		modelRules,
 		maxAttempts: intFromEnv(env, 'AGPROXY_MAX_ATTEMPTS', 3),
 		dataDir: resolveDataDir(flags.dataDir, env),
-		strategy: parseStrategy(flags.strategy ?? env['AGPROXY_STRATEGY']),
-		maxWaitMs: intFromEnv(env, 'AGPROXY_MAX_WAIT_MS', 120_000),
-		accountConcurrency: Math.max(1, intFromEnv(env, 'AGPROXY_ACCOUNT_CONCURRENCY', 8)),
-		quotaThreshold: fractionFromEnv(env, 'AGPROXY_QUOTA_THRESHOLD', 0.05),
+		strategy: parseStrategy(flags.strategy ?? env['AGPROXY_STRATEGY'] ?? settings.strategy),
+		maxWaitMs: intFromEnv(env, 'AGPROXY_MAX_WAIT_MS', settings.maxWaitMs ?? 120_000),
+		accountConcurrency: Math.max(1, intFromEnv(env, 'AGPROXY_ACCOUNT_CONCURRENCY', settings.accountConcurrency ?? 8)),
+		quotaThreshold: fractionFromEnv(env, 'AGPROXY_QUOTA_THRESHOLD', settings.quotaThreshold ?? 0.05),
 		quotaRefreshMs: intFromEnv(env, 'AGPROXY_QUOTA_REFRESH_MS', 300_000),
 	};
 	if (env['AGPROXY_ACCESS_TOKEN']) config.accessToken = env['AGPROXY_ACCESS_TOKEN'];

@@ -29,6 +29,11 @@ export type GenerateDeps = {
 
 export type GenerateInput = {
 	request: MessagesRequest;
+	/**
+	 * The models to try, in order (a model group's members); default just `request.model`. A member that fails before the
+	 * first byte with a rate limit, exhaustion, no capacity or a 5xx is skipped for the next.
+	 */
+	candidates?: readonly string[];
 	conversation: string;
 	/** Streaming clients get `ping`s (and so committed headers) while upstream is silent. */
 	keepAlive: boolean;
@@ -38,6 +43,8 @@ export type GenerateInput = {
 /** What happened, for the request log: filled in as the request progresses. */
 export type Trace = {
 	servedModel?: string;
+	/** Group members skipped before one answered, with why. */
+	skipped?: Array<{model: string; status: number; error: string}>;
 	accountId?: string;
 	attempts: Array<{accountId: string; endpoint?: string; status: number; error?: string}>;
 	usage?: Usage;
@@ -45,8 +52,31 @@ export type Trace = {
 };
 
 export async function* generate(deps: GenerateDeps, input: GenerateInput, trace: Trace): AsyncGenerator<StreamEvent, void, undefined> {
+	const candidates = input.candidates?.length ? input.candidates : [input.request.model];
+	for (const [index, candidate] of candidates.entries()) {
+		let yielded = false;
+		try {
+			for await (const event of generateWith(deps, input, trace, candidate)) {
+				yielded = true;
+				yield event;
+			}
+			return;
+		} catch (error) {
+			const last = index === candidates.length - 1;
+			if (last || yielded || input.signal.aborted || !(error instanceof HttpError) || !skipsToNextMember(error)) throw error;
+			(trace.skipped ??= []).push({model: trace.servedModel ?? candidate, status: error.status, error: error.message});
+		}
+	}
+}
+
+/** Failures of one model that another model may not have: limits, exhaustion, capacity, upstream 5xx, no usable account. */
+function skipsToNextMember(error: HttpError): boolean {
+	return error.status === 429 || error.status === 529 || error.status === 404 || (error.status >= 500 && error.status !== 501);
+}
+
+async function* generateWith(deps: GenerateDeps, input: GenerateInput, trace: Trace, requestedModel: string): AsyncGenerator<StreamEvent, void, undefined> {
 	const {request, signal} = input;
-	const servedModel = resolveModel(request.model, deps.modelRules, deps.servedModels());
+	const servedModel = resolveModel(requestedModel, deps.modelRules, deps.servedModels());
 	trace.servedModel = servedModel;
 	const family = modelFamily(servedModel);
 	const sleep = deps.sleep ?? ((ms: number) => new Promise<void>(resolve => setTimeout(resolve, ms)));
