@@ -4,7 +4,9 @@ import meow from 'meow';
 import {ConfigError, loadConfig} from './source/config.js';
 import {runAccounts} from './source/cli/accounts.js';
 import {runServer} from './source/cli/serve.js';
+import {runGroups} from './source/cli/groups.js';
 import {runSettings} from './source/cli/settings.js';
+import {runUsers} from './source/cli/users.js';
 import {resolveDataDir} from './source/paths.js';
 import {SettingsFile} from './source/settings.js';
 import {runSimulator} from './source/cli/simulator.js';
@@ -14,6 +16,8 @@ const cli = meow(
   Usage
     $ agproxy [start] [options]        Serve the Anthropic Messages API over Cloud Code
     $ agproxy accounts <command>       Manage the Google accounts agproxy uses
+    $ agproxy users <command>          API keys for the people and tools that use agproxy
+    $ agproxy groups <command>         Model groups: virtual model names that fail over across real models
     $ agproxy settings [list|get|set|unset] [key] [value]   Persistent settings (port, host, strategy, …)
     $ agproxy simulator [options]      Run the Cloud Code simulator on its own
 
@@ -24,12 +28,26 @@ const cli = meow(
     accounts verify                                     Refresh, find the project and read quotas for each account
     accounts remove|enable|disable <email>
 
+  Users (when at least one exists, every request needs a key: x-api-key or Authorization: Bearer)
+    users create <name> [--admin]      Prints the new key once (sk-agp-…)
+    users list [--json]                Key prefix, admin, created, last used, usage today and in total
+    users rotate <name>                New key shown once; the old one stops working at once
+    users delete|disable|enable <name>
+
+  Groups (a request for the alias tries the members in turn: rate-limited, exhausted or failing ones are skipped)
+    groups create <alias> --strategy priority|random [--user <name>]
+    groups add <alias> <model> [--order N] [--weight W] [--user <name>]
+    groups remove <alias> <model> [--user]     groups move <alias> <model> <order> [--user]
+    groups strategy <alias> priority|random    groups list [--json]    groups delete <alias> [--user]
+    groups test <alias> [--user]               Sends a tiny request through the group, says which member answered
+
   Options
     --port, -p       Port to listen on (default 8080, env PORT; simulator: 8090)
     --host           Address to bind (default 127.0.0.1, env HOST)
     --daemon         Headless: JSON log lines on stdout, no dashboard
     --data-dir       Where accounts and data live (env AGPROXY_DATA_DIR; default the user data directory)
     --strategy       Account choice: sticky (default), round-robin, quota-aware (env AGPROXY_STRATEGY)
+    --allow-open     Serve without keys on a non-loopback address even when no user exists
     --simulate       Run against a built-in Cloud Code simulator with demo accounts (no Google account needed)
     --upstream       Comma-separated Cloud Code base URLs (env AGPROXY_UPSTREAM)
     --model-map      Extra model rules, glob=model,... tried before the defaults (env AGPROXY_MODEL_MAP)
@@ -70,6 +88,11 @@ const cli = meow(
 			callbackPort: {type: 'number'},
 			refreshToken: {type: 'string'},
 			email: {type: 'string'},
+			admin: {type: 'boolean'},
+			order: {type: 'number'},
+			weight: {type: 'number'},
+			user: {type: 'string'},
+			allowOpen: {type: 'boolean', default: false},
 		},
 	},
 );
@@ -88,6 +111,16 @@ async function main(): Promise<void> {
 		process.exitCode = await runAccounts(rest, {json: flags.json, browser: flags.browser, callbackPort: flags.callbackPort, refreshToken: flags.refreshToken, email: flags.email}, io, {dataDir: config.dataDir, config});
 		return;
 	}
+	if (command === 'users' || command === 'groups') {
+		// Not loadConfig: --strategy here is a group strategy, not the account strategy.
+		const dataDir = resolveDataDir(flags.dataDir);
+		const io = {stdout: process.stdout, stderr: process.stderr};
+		process.exitCode =
+			command === 'users'
+				? await runUsers(rest, {json: flags.json, admin: flags.admin}, io, {dataDir})
+				: await runGroups(rest, {json: flags.json, strategy: flags.strategy, order: flags.order, weight: flags.weight, user: flags.user}, io, {dataDir});
+		return;
+	}
 	if (command === 'settings') {
 		process.exitCode = runSettings(rest, resolveDataDir(flags.dataDir), {stdout: process.stdout, stderr: process.stderr});
 		return;
@@ -100,7 +133,7 @@ async function main(): Promise<void> {
 		case 'start': {
 			const {settings, problems} = new SettingsFile(resolveDataDir(flags.dataDir)).read();
 			for (const problem of problems) process.stderr.write(`agproxy: ${problem}\n`);
-			const config = loadConfig({host: flags.host, port: flags.port, upstream: flags.upstream, modelMap: flags.modelMap, dataDir: flags.dataDir, strategy: flags.strategy}, process.env, settings);
+			const config = loadConfig({host: flags.host, port: flags.port, upstream: flags.upstream, modelMap: flags.modelMap, dataDir: flags.dataDir, strategy: flags.strategy, allowOpen: flags.allowOpen}, process.env, settings);
 			await runServer(config, {simulate: cli.flags.simulate});
 			return;
 		}

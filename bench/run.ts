@@ -2,7 +2,9 @@
 // Not part of `npm test`: numbers vary by machine; BENCHMARKS.md records them with the command.
 import {type ChildProcess, spawn} from 'node:child_process';
 import {once} from 'node:events';
-import {readFileSync} from 'node:fs';
+import {mkdtempSync, readFileSync, rmSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
 import {createInterface} from 'node:readline';
 import {performance} from 'node:perf_hooks';
 import {Agent, request} from 'undici';
@@ -82,7 +84,8 @@ async function benchAddedLatency(): Promise<void> {
 	const sim = await spawnServer(['simulator', '--port', '0'], {});
 	const tokenAnswer = await request(`${sim.url}/token`, {method: 'POST', headers: {'content-type': 'application/x-www-form-urlencoded'}, body: new URLSearchParams({grant_type: 'refresh_token', refresh_token: account.refreshToken}).toString()});
 	const token = ((await tokenAnswer.body.json()) as {access_token: string}).access_token;
-	const proxy = await spawnServer(['--daemon', '--port', '0', '--upstream', sim.url], {AGPROXY_ACCESS_TOKEN: token, AGPROXY_PROJECT: account.project});
+	const dataDir = mkdtempSync(join(tmpdir(), 'agproxy-bench-'));
+	const proxy = await spawnServer(['--daemon', '--port', '0', '--upstream', sim.url, '--data-dir', dataDir], {AGPROXY_ACCESS_TOKEN: token, AGPROXY_PROJECT: account.project});
 	const dispatcher = new Agent({connections: 128});
 	const anthropicBody = JSON.stringify({model: 'claude-sonnet-4-6', max_tokens: 100, messages: [{role: 'user', content: 'hello'}]});
 	const direct = JSON.stringify({
@@ -108,6 +111,7 @@ async function benchAddedLatency(): Promise<void> {
 			child.kill('SIGTERM');
 			await once(child, 'exit');
 		}
+		rmSync(dataDir, {recursive: true, force: true});
 	}
 }
 

@@ -1,20 +1,24 @@
 // Builds the running proxy from a Config: upstream client, credentials (account pool or single token), model directory,
 // HTTP server. Owns start and stop.
 import type {AddressInfo} from 'node:net';
-import {FileAccountStore} from './accounts/file-store.js';
+import type {ActionContext} from './actions/context.js';
 import {type OAuthConfig, loadOAuthConfig} from './accounts/oauth.js';
 import {AccountPool, type PoolEvent} from './accounts/pool.js';
 import {parseAvailableModels} from './accounts/quota.js';
 import {TokenManager} from './accounts/tokens.js';
-import type {AccountStore} from './accounts/types.js';
-import type {Config} from './config.js';
+import {type Config, ConfigError} from './config.js';
 import {EventBus} from './events.js';
+import {openModeProblem, recordRequestUsage} from './http/auth.js';
 import {createHttpServer} from './http/server.js';
 import {ModelDirectory} from './models/directory.js';
 import {ensureDataDir} from './paths.js';
 import {UpstreamClient} from './upstream/client.js';
 import {type CredentialProvider, StaticCredentials} from './upstream/credentials.js';
 import {SignatureMemory} from './upstream/signature-memory.js';
+import {createServerToken, removeServerInfo, writeServerInfo} from './store/lock.js';
+import {openDataStore} from './store/index.js';
+import type {DataStore} from './store/types.js';
+import {testGroupThrough} from './service/group-test.js';
 
 export type App = {
 	url: string;
@@ -30,8 +34,12 @@ export type App = {
 export type AppOptions = {
 	credentials?: CredentialProvider;
 	bus?: EventBus;
-	/** Account storage for the pool; default the accounts file in the data directory. */
-	store?: AccountStore;
+	/**
+	 * The data (accounts, users, groups, usage). Default: `<data-dir>/proxy.db`, opened under the server's writer lock, with
+	 * `server.json` (pid, port, admin token) written beside it so other agproxy commands go through this server.
+	 * A store given here belongs to the caller (not closed by stop()).
+	 */
+	dataStore?: DataStore;
 	oauth?: OAuthConfig;
 	env?: NodeJS.ProcessEnv;
 };
@@ -42,6 +50,21 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
 	const models = new ModelDirectory();
 	const background = new AbortController();
 	const closers: Array<() => void> = [];
+	const ownsStore = options.dataStore === undefined;
+	const dataStore = options.dataStore ?? (await openDataStore(ensureDataDir(config.dataDir), {lock: 'server'}));
+	try {
+		const problem = openModeProblem({host: config.host, allowOpen: config.allowOpen, users: dataStore.users, fallbackKey: config.apiKey});
+		if (problem) throw new ConfigError(problem);
+	} catch (error) {
+		if (ownsStore) dataStore.close();
+		throw error;
+	}
+	if (ownsStore) closers.push(() => dataStore.close());
+	const onRequest = (record: Parameters<typeof recordRequestUsage>[1]): void => {
+		if (!recordRequestUsage(dataStore, record)) bus.notice('warn', 'could not record usage for a request');
+	};
+	bus.on('request', onRequest);
+	closers.push(() => bus.off('request', onRequest));
 
 	let credentials = options.credentials;
 	let pool: AccountPool | undefined;
@@ -49,9 +72,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
 		credentials = new StaticCredentials({accountId: 'env', accessToken: config.accessToken, project: config.project ?? ''});
 		void refreshModels(client, credentials, models, bus, background.signal);
 	} else if (!credentials) {
-		const fileStore = options.store ? undefined : new FileAccountStore(ensureDataDir(config.dataDir));
-		const store = options.store ?? (fileStore as AccountStore);
-		if (fileStore) closers.push(() => fileStore.close());
+		const store = dataStore.accounts;
 		pool = new AccountPool({
 			store,
 			tokens: new TokenManager(store, options.oauth ?? loadOAuthConfig(options.env ?? process.env)),
@@ -70,16 +91,27 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
 		credentials = pool;
 	}
 
+	const generateDeps = {
+		client,
+		credentials,
+		signatures: new SignatureMemory(),
+		modelRules: config.modelRules,
+		servedModels: () => models.servedIds(),
+		maxAttempts: config.maxAttempts,
+		pingIntervalMs: config.pingIntervalMs,
+	};
+	const actions: ActionContext = {
+		store: dataStore,
+		...(pool ? {pool} : {}),
+		servedModels: () => models.servedIds(),
+		testGroup: input => testGroupThrough(generateDeps, dataStore.groups, input),
+	};
+	const adminToken = createServerToken();
 	const http = createHttpServer({
-		generate: {
-			client,
-			credentials,
-			signatures: new SignatureMemory(),
-			modelRules: config.modelRules,
-			servedModels: () => models.servedIds(),
-			maxAttempts: config.maxAttempts,
-			pingIntervalMs: config.pingIntervalMs,
-		},
+		generate: generateDeps,
+		users: dataStore.users,
+		groups: dataStore.groups,
+		admin: {actions, token: adminToken},
 		bodyLimitBytes: config.bodyLimitBytes,
 		bus,
 		models: () => models.list(),
@@ -98,6 +130,11 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
 	});
 	const {port} = http.server.address() as AddressInfo;
 	const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+	if (ownsStore) {
+		// Other agproxy commands (users, groups, accounts) find this server here and use its admin API instead of the file.
+		writeServerInfo(config.dataDir, {pid: process.pid, port, token: adminToken});
+		closers.push(() => removeServerInfo(config.dataDir, process.pid));
+	}
 
 	let stopping: Promise<void> | undefined;
 	const stop = (): Promise<void> =>

@@ -37,11 +37,14 @@ export type Config = {
 	/** quota-aware: accounts under this remaining fraction of a model are skipped. */
 	quotaThreshold: number;
 	quotaRefreshMs: number;
+	/** Serve without keys on a non-loopback address even when no user exists. */
+	allowOpen: boolean;
 };
 
 export class ConfigError extends Error {}
 
 export type ConfigInput = {
+	allowOpen?: boolean | undefined;
 	dataDir?: string | undefined;
 	strategy?: string | undefined;
 	host?: string | undefined;
@@ -84,6 +87,7 @@ export function loadConfig(flags: ConfigInput, env: NodeJS.ProcessEnv = process.
 		accountConcurrency: Math.max(1, intFromEnv(env, 'AGPROXY_ACCOUNT_CONCURRENCY', settings.accountConcurrency ?? 8)),
 		quotaThreshold: fractionFromEnv(env, 'AGPROXY_QUOTA_THRESHOLD', settings.quotaThreshold ?? 0.05),
 		quotaRefreshMs: intFromEnv(env, 'AGPROXY_QUOTA_REFRESH_MS', 300_000),
+		allowOpen: flags.allowOpen ?? false,
 	};
 	if (env['AGPROXY_ACCESS_TOKEN']) config.accessToken = env['AGPROXY_ACCESS_TOKEN'];
 	if (env['AGPROXY_PROJECT']) config.project = env['AGPROXY_PROJECT'];

@@ -1,14 +1,19 @@
 // `agproxy accounts …`: add (browser sign-in or an existing refresh token), list, verify, remove, enable, disable.
+// The sign-in happens here; storing and changing accounts goes through the running server's admin API when there is
+// one, else to the data directory (cli/target.ts), so a running server's pool sees every change at once.
 // Returns the exit code: 0 done, 1 the operation failed, 2 bad usage. Never prints a refresh or access token.
+import type {AccountView} from '../actions/accounts.js';
+import type {AccountVerdict} from '../actions/context.js';
+import {createAccountVerifier, describeVerifyError} from '../actions/verify.js';
 import {openBrowser} from '../accounts/browser.js';
-import {DiscoveryError, type DiscoveryOptions, discoverProject} from '../accounts/discovery.js';
-import {AccountFileError, FileAccountStore} from '../accounts/file-store.js';
-import {LoginError, type Output, accountFromRefreshToken, login} from '../accounts/login.js';
-import {OAuthError, type OAuthConfig, loadOAuthConfig} from '../accounts/oauth.js';
+import {DiscoveryError, type DiscoveryOptions} from '../accounts/discovery.js';
+import {type Output, accountFromRefreshToken, login} from '../accounts/login.js';
+import {type OAuthConfig, loadOAuthConfig} from '../accounts/oauth.js';
 import {TokenManager} from '../accounts/tokens.js';
-import {type AccountRecord, type AccountStore, InvalidGrantError} from '../accounts/types.js';
+import type {AccountRecord} from '../accounts/types.js';
 import {ConfigError, type Timeouts} from '../config.js';
 import {UpstreamClient} from '../upstream/client.js';
+import {type TargetOptions, UsageError, exitCodeOf, messageOf, table, withTarget} from './target.js';
 
 /** meow flags: json, browser (default true; `--no-browser` sets false), callbackPort, refreshToken, email. */
 export type AccountsFlags = {
@@ -36,12 +41,12 @@ export type AccountsContext = {
 	loginTimeoutMs?: number;
 	discovery?: DiscoveryOptions;
 	signal?: AbortSignal;
+	/** for tests: where commands go (see cli/target.ts) */
+	target?: TargetOptions;
 };
 
 const COMMANDS = ['add', 'list', 'verify', 'remove', 'enable', 'disable'] as const;
 type Command = (typeof COMMANDS)[number];
-
-class UsageError extends Error {}
 
 function isCommand(value: string): value is Command {
 	return (COMMANDS as readonly string[]).includes(value);
@@ -100,30 +105,31 @@ export async function runAccounts(args: string[], flags: AccountsFlags, io: Acco
 		throw error;
 	}
 
-	const store = new FileAccountStore(context.dataDir);
 	let client: UpstreamClient | undefined;
 	const upstream = (): UpstreamClient => (client ??= new UpstreamClient(context.config.upstreams, context.config.timeouts));
+	const targetOptions = context.target ?? {};
+	const signal = context.signal === undefined ? {} : {signal: context.signal};
 	try {
 		switch (command) {
 			case 'list':
-				return await list(store, flags.json === true, say);
+				return await withTarget(context.dataDir, targetOptions, async t => list(await t.call('accounts.list', {}), flags.json === true, say));
 			case 'remove': {
-				const target = email ?? '';
-				if (!(await store.remove(target))) return notFound(target, fail);
-				say(`Removed ${target}.`);
+				const address = email ?? '';
+				const removed = await withTarget(context.dataDir, targetOptions, t => t.call('accounts.remove', {email: address}));
+				say(`Removed ${removed.removed}.`);
 				return 0;
 			}
 			case 'enable':
 			case 'disable': {
-				const target = email ?? '';
-				const updated = await store.update(target, {enabled: command === 'enable'});
-				if (updated === undefined) return notFound(target, fail);
+				const address = email ?? '';
+				const updated = await withTarget(context.dataDir, targetOptions, t => t.call('accounts.setEnabled', {email: address, enabled: command === 'enable'}));
 				say(`${command === 'enable' ? 'Enabled' : 'Disabled'} ${updated.email}.`);
 				return 0;
 			}
 			case 'add': {
-				const discovery = {...context.discovery, ...(context.signal === undefined ? {} : {signal: context.signal})};
-				const record =
+				// The sign-in may take minutes: it runs before the data directory is touched (no lock held meanwhile).
+				const discovery = {...context.discovery, ...signal};
+				const record: AccountRecord =
 					flags.refreshToken !== undefined
 						? await accountFromRefreshToken({
 								oauth,
@@ -131,7 +137,7 @@ export async function runAccounts(args: string[], flags: AccountsFlags, io: Acco
 								refreshToken: flags.refreshToken.trim(),
 								...(flags.email === undefined ? {} : {email: flags.email}),
 								discovery,
-								...(context.signal === undefined ? {} : {signal: context.signal}),
+								...signal,
 							})
 						: await login({
 								oauth,
@@ -142,157 +148,93 @@ export async function runAccounts(args: string[], flags: AccountsFlags, io: Acco
 								...(flags.callbackPort === undefined ? {} : {callbackPort: flags.callbackPort}),
 								openBrowser: context.openBrowser ?? ((url: string) => openBrowser(url, io.env)),
 								...(context.loginTimeoutMs === undefined ? {} : {timeoutMs: context.loginTimeoutMs}),
-								...(context.signal === undefined ? {} : {signal: context.signal}),
+								...signal,
 								discovery,
 							});
-				const existing = await store.get(record.email);
-				await store.upsert(existing === undefined ? record : {...record, addedAt: existing.addedAt});
-				say(`${existing === undefined ? 'Added' : 'Updated'} ${record.email} (project ${record.projectId ?? '?'}, tier ${record.tier ?? '?'}).`);
+				const stored = await withTarget(context.dataDir, targetOptions, t => t.call('accounts.upsert', {record}));
+				say(`${stored.created ? 'Added' : 'Updated'} ${record.email} (project ${record.projectId ?? '?'}, tier ${record.tier ?? '?'}).`);
 				return 0;
 			}
-			case 'verify':
-				return await verify(store, oauth, upstream(), context, say);
+			case 'verify': {
+				const verdicts = await withTarget(
+					context.dataDir,
+					{
+						...targetOptions,
+						// Run here (no server): verify against Google with the accounts of the opened store.
+						localContext: store => ({
+							context: {
+								verifyAccounts: createAccountVerifier({
+									store: store.accounts,
+									tokens: new TokenManager(store.accounts, oauth),
+									client: upstream(),
+									...(context.discovery === undefined ? {} : {discovery: context.discovery}),
+								}),
+							},
+						}),
+					},
+					t => t.call('accounts.verify', {}, signal),
+				);
+				return report(verdicts, say);
+			}
 		}
 		throw new Error(`unhandled accounts command ${String(command)}`);
 	} catch (error) {
 		fail(describe(error));
-		return 1;
+		return exitCodeOf(error);
 	} finally {
-		store.close();
 		await client?.close();
 	}
 }
 
-function notFound(email: string, fail: (line: string) => void): number {
-	fail(`no stored account ${email} (see agproxy accounts list)`);
-	return 1;
-}
-
 function describe(error: unknown): string {
-	if (error instanceof DiscoveryError && error.kind === 'validation_required' && error.validationUrl !== undefined && !error.message.includes(error.validationUrl)) {
-		return `${error.message}: open ${error.validationUrl}`;
-	}
-	if (
-		error instanceof LoginError ||
-		error instanceof OAuthError ||
-		error instanceof InvalidGrantError ||
-		error instanceof DiscoveryError ||
-		error instanceof AccountFileError ||
-		error instanceof RangeError
-	) {
-		return error.message;
-	}
-	return error instanceof Error ? error.message : String(error);
+	return error instanceof DiscoveryError ? describeVerifyError(error) : messageOf(error);
 }
 
-function status(record: AccountRecord): string {
-	if (record.invalid === undefined) return 'ok';
-	return `invalid: ${record.invalid.reason}${record.invalid.url === undefined ? '' : ` (open ${record.invalid.url})`}`;
+function status(account: AccountView): string {
+	if (account.invalid !== undefined) return `invalid: ${account.invalid.reason}${account.invalid.url === undefined ? '' : ` (open ${account.invalid.url})`}`;
+	if (account.health !== undefined && account.health !== 'active' && account.health !== 'disabled') return account.health.replace('_', ' ');
+	return 'ok';
 }
 
-async function list(store: AccountStore, json: boolean, say: (line: string) => void): Promise<number> {
-	const records = await store.list();
+function list(accounts: AccountView[], json: boolean, say: (line: string) => void): number {
 	if (json) {
-		// Everything but the refresh token.
-		const visible = records.map((r) => ({
-			email: r.email,
-			projectId: r.projectId ?? null,
-			tier: r.tier ?? null,
-			enabled: r.enabled,
-			invalid: r.invalid ?? null,
-			addedAt: r.addedAt,
+		// Everything but the refresh token (which the actions never return).
+		const visible = accounts.map(a => ({
+			email: a.email,
+			projectId: a.projectId ?? null,
+			tier: a.tier ?? null,
+			enabled: a.enabled,
+			invalid: a.invalid ?? null,
+			addedAt: a.addedAt,
+			...(a.health === undefined ? {} : {health: a.health, requestsServed: a.requestsServed ?? 0}),
 		}));
 		say(JSON.stringify(visible, null, 2));
 		return 0;
 	}
-	if (records.length === 0) {
+	if (accounts.length === 0) {
 		say('No accounts yet. Add one with: agproxy accounts add');
 		return 0;
 	}
-	const rows = [
-		['EMAIL', 'PROJECT', 'TIER', 'ENABLED', 'STATUS'],
-		...records.map((r) => [r.email, r.projectId ?? '-', r.tier ?? '-', r.enabled ? 'yes' : 'no', status(r)]),
-	];
-	const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length))) ?? [];
-	for (const row of rows) {
-		say(
-			row
-				.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column] ?? 0)))
-				.join('  ')
-				.trimEnd(),
-		);
-	}
+	const rows = [['EMAIL', 'PROJECT', 'TIER', 'ENABLED', 'STATUS'], ...accounts.map(a => [a.email, a.projectId ?? '-', a.tier ?? '-', a.enabled ? 'yes' : 'no', status(a)])];
+	for (const line of table(rows)) say(line);
 	return 0;
 }
 
-const VERIFICATION_REQUIRED = 'Google requires this account to be verified';
-
-type Verdict = {kind: 'ok'; detail: string} | {kind: 'invalid'; reason: string; url?: string} | {kind: 'error'; message: string};
-
-/**
- * Per account: a forced refresh, loadCodeAssist (through discovery, so an account that lost its onboarding gets it
- * back) and fetchAvailableModels. Findings are written back: a definitive refusal marks the account invalid, a
- * clean pass clears an old mark and records the project and tier Google reports now.
- */
-async function verify(store: AccountStore, oauth: OAuthConfig, client: UpstreamClient, context: AccountsContext, say: (line: string) => void): Promise<number> {
-	const records = await store.list();
-	if (records.length === 0) {
+function report(verdicts: AccountVerdict[], say: (line: string) => void): number {
+	if (verdicts.length === 0) {
 		say('No accounts to verify. Add one with: agproxy accounts add');
 		return 0;
 	}
-	const tokens = new TokenManager(store, oauth);
 	let failed = 0;
-	for (const record of records) {
-		const verdict = await verifyOne(record, store, tokens, client, context);
-		const suffix = record.enabled ? '' : ' [disabled]';
+	for (const verdict of verdicts) {
+		const suffix = verdict.enabled ? '' : ' [disabled]';
 		if (verdict.kind === 'ok') {
-			say(`${record.email}: ok (${verdict.detail})${suffix}`);
+			say(`${verdict.email}: ok (${verdict.detail})${suffix}`);
 			continue;
 		}
 		failed++;
-		if (verdict.kind === 'invalid') say(`${record.email}: invalid: ${verdict.reason}${verdict.url === undefined ? '' : ` (open ${verdict.url})`}${suffix}`);
-		else say(`${record.email}: error: ${verdict.message}${suffix}`);
+		if (verdict.kind === 'invalid') say(`${verdict.email}: invalid: ${verdict.reason}${verdict.url === undefined ? '' : ` (open ${verdict.url})`}${suffix}`);
+		else say(`${verdict.email}: error: ${verdict.message}${suffix}`);
 	}
 	return failed === 0 ? 0 : 1;
-}
-
-async function verifyOne(record: AccountRecord, store: AccountStore, tokens: TokenManager, client: UpstreamClient, context: AccountsContext): Promise<Verdict> {
-	const signal = context.signal === undefined ? {} : {signal: context.signal};
-	const markInvalid = async (reason: string, url?: string): Promise<Verdict> => {
-		await store.update(record.email, {invalid: {reason, at: new Date().toISOString(), ...(url === undefined ? {} : {url})}});
-		return {kind: 'invalid', reason, ...(url === undefined ? {} : {url})};
-	};
-	let accessToken: string;
-	try {
-		accessToken = await tokens.accessToken(record.email, {force: true, ...signal});
-	} catch (error) {
-		// TokenManager has already marked the account for invalid_grant.
-		if (error instanceof InvalidGrantError) return {kind: 'invalid', reason: error.reason};
-		return {kind: 'error', message: describe(error)};
-	}
-	let found: {projectId: string; tier: string};
-	try {
-		found = await discoverProject(client, accessToken, {...context.discovery, ...signal});
-	} catch (error) {
-		if (error instanceof DiscoveryError && error.kind === 'validation_required') return markInvalid(VERIFICATION_REQUIRED, error.validationUrl);
-		if (error instanceof DiscoveryError && error.accountProblem) return markInvalid(error.message);
-		return {kind: 'error', message: describe(error)};
-	}
-	const models = await client.call('fetchAvailableModels', {project: found.projectId}, accessToken, context.signal);
-	if (!models.ok) {
-		if (models.error.kind === 'validation_required') return markInvalid(VERIFICATION_REQUIRED, models.error.validationUrl);
-		if (models.error.kind === 'banned') return markInvalid(models.error.message);
-		return {kind: 'error', message: `fetchAvailableModels failed (HTTP ${models.error.status}): ${models.error.message}`};
-	}
-	const catalogue = typeof models.json === 'object' && models.json !== null ? (models.json as Record<string, unknown>)['models'] : undefined;
-	if (typeof catalogue !== 'object' || catalogue === null || Array.isArray(catalogue)) {
-		return {kind: 'error', message: 'fetchAvailableModels answered without a models object'};
-	}
-	const count = Object.values(catalogue as Record<string, unknown>).filter(
-		(model) => typeof model === 'object' && model !== null && typeof (model as Record<string, unknown>)['displayName'] === 'string',
-	).length;
-	if (record.invalid !== undefined || record.projectId !== found.projectId || record.tier !== found.tier) {
-		await store.update(record.email, {projectId: found.projectId, tier: found.tier, invalid: undefined});
-	}
-	return {kind: 'ok', detail: `project ${found.projectId}, tier ${found.tier}, ${count} models`};
 }

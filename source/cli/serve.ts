@@ -1,10 +1,10 @@
 // `agproxy [start]`: the proxy, optionally against an in-process simulator, until SIGINT/SIGTERM/SIGHUP.
-import {MemoryAccountStore} from '../accounts/memory-store.js';
 import {loadOAuthConfig} from '../accounts/oauth.js';
 import {type AppOptions, startApp} from '../app.js';
 import type {Config} from '../config.js';
 import {attachJsonLog} from '../log.js';
 import {DEFAULT_ACCOUNTS, startSimulator} from '../simulator/index.js';
+import {MemoryDataStore} from '../store/memory.js';
 
 export async function runServer(config: Config, options: {simulate: boolean}): Promise<void> {
 	let stopSimulator: (() => Promise<void>) | undefined;
@@ -15,8 +15,9 @@ export async function runServer(config: Config, options: {simulate: boolean}): P
 		stopSimulator = () => simulator.close();
 		config.upstreams = [simulator.url];
 		delete config.accessToken;
-		appOptions.store = new MemoryAccountStore(
-			DEFAULT_ACCOUNTS.map(account => ({
+		// Demo data lives in memory: a simulated run never touches the real data directory.
+		appOptions.dataStore = new MemoryDataStore({
+			accounts: DEFAULT_ACCOUNTS.map(account => ({
 				email: account.email,
 				refreshToken: account.refreshToken,
 				...(account.project ? {projectId: account.project} : {}),
@@ -24,7 +25,7 @@ export async function runServer(config: Config, options: {simulate: boolean}): P
 				enabled: true,
 				addedAt: new Date().toISOString(),
 			})),
-		);
+		});
 		appOptions.oauth = {
 			...loadOAuthConfig({}),
 			authUrl: simulator.oauth.authUrl,

@@ -6,6 +6,7 @@ import type {RequestRecord} from '../events.js';
 import {type GenerateDeps, type Trace, generate, isRetryableStreamFailure} from '../service/generate.js';
 import {estimateRequestTokens} from '../tokens/estimate.js';
 import {assembleMessage} from '../translate/assemble.js';
+import type {ModelChoice} from '../service/groups.js';
 import {conversationKey} from '../upstream/session.js';
 import {readJsonBody} from './body.js';
 import {HttpError, errorBody, toHttpError} from './errors.js';
@@ -18,6 +19,8 @@ export type MessagesContext = {
 	/** The caller's API key identity, when keys are in use: part of the conversation key fallback. */
 	callerKey?: string;
 	record: RequestRecord;
+	/** What to try for the requested model: a model group's members, or the model itself. */
+	choose?: (model: string) => ModelChoice;
 };
 
 export async function handleMessages(req: IncomingMessage, res: ServerResponse, ctx: MessagesContext): Promise<void> {
@@ -53,8 +56,12 @@ function conversationOf(req: IncomingMessage, request: MessagesRequest, ctx: Mes
 	return conversationKey(request, Array.isArray(header) ? header[0] : header, ctx.callerKey);
 }
 
+function candidatesOf(request: MessagesRequest, ctx: MessagesContext): string[] {
+	return ctx.choose ? ctx.choose(request.model).candidates : [request.model];
+}
+
 async function relayStream(request: MessagesRequest, res: ServerResponse, ctx: MessagesContext, trace: Trace, signal: AbortSignal): Promise<void> {
-	const events = generate(ctx.deps, {request, conversation: conversationOf(res.req, request, ctx), keepAlive: true, signal}, trace);
+	const events = generate(ctx.deps, {request, candidates: candidatesOf(request, ctx), conversation: conversationOf(res.req, request, ctx), keepAlive: true, signal}, trace);
 	// Pull the first event before sending headers: an upstream failure before it is still a clean HTTP error status.
 	const first = await events.next();
 	res.writeHead(200, {
@@ -84,7 +91,7 @@ async function respondWhole(request: MessagesRequest, res: ServerResponse, ctx: 
 	for (let attempt = 1; ; attempt++) {
 		collected = [];
 		try {
-			for await (const event of generate(ctx.deps, {request, conversation: conversationOf(res.req, request, ctx), keepAlive: false, signal}, trace)) {
+			for await (const event of generate(ctx.deps, {request, candidates: candidatesOf(request, ctx), conversation: conversationOf(res.req, request, ctx), keepAlive: false, signal}, trace)) {
 				if (event.type !== 'ping') collected.push(event);
 			}
 			break;

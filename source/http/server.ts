@@ -1,9 +1,14 @@
 // HTTP transport: routing, request ids, error rendering and request records. No business logic lives here.
-import {createHash, randomBytes, timingSafeEqual} from 'node:crypto';
+import {randomBytes} from 'node:crypto';
 import {type IncomingMessage, type Server, type ServerResponse, createServer} from 'node:http';
 import type {AccountPool} from '../accounts/pool.js';
 import {limitsJson, limitsTable} from '../accounts/limits-view.js';
+import {type AdminContext, handleAdmin} from '../admin/server.js';
+import {isAdminPath} from '../admin/protocol.js';
 import type {EventBus, RequestRecord} from '../events.js';
+import {chooseModels} from '../service/groups.js';
+import type {GroupRecord, GroupRepository, UserRepository} from '../store/types.js';
+import {authenticateRequest} from './auth.js';
 import type {ServedModel} from '../models/catalogue.js';
 import type {GenerateDeps} from '../service/generate.js';
 import type {AccountsSummary} from '../upstream/credentials.js';
@@ -20,8 +25,14 @@ export type ServerDeps = {
 	/** The account pool, when agproxy runs on accounts (not on a single token). */
 	pool?: AccountPool;
 	startedAt: number;
-	/** When set, every /v1/* call must present it (x-api-key or Authorization: Bearer). */
+	/** AGPROXY_API_KEY: a key of its own besides the users' keys. */
 	apiKey?: string;
+	/** Users and their keys: when any exists, everything but `/` and `/health` needs a valid key. */
+	users: Pick<UserRepository, 'list' | 'byKeyHash'>;
+	/** Model groups (virtual models), global and per user. */
+	groups: Pick<GroupRepository, 'get' | 'list'>;
+	/** The loopback admin API that other agproxy commands use. */
+	admin: AdminContext;
 };
 
 export type HttpServer = {server: Server; inFlight: () => number; drained: () => Promise<void>};
@@ -54,17 +65,34 @@ async function route(req: IncomingMessage, res: ServerResponse, deps: ServerDeps
 	res.setHeader('request-id', requestId);
 	const key = `${req.method} ${url.pathname.replace(/\/+$/, '') || '/'}`;
 	try {
-		if (deps.apiKey !== undefined && !OPEN_PATHS.has(url.pathname)) authenticate(req, deps.apiKey);
+		if (isAdminPath(url.pathname)) {
+			const outcome = await handleAdmin(req, res, deps.admin);
+			record.status = outcome.status;
+			if (outcome.error) record.error = outcome.error;
+			return;
+		}
+		let user: string | undefined;
+		if (!OPEN_PATHS.has(url.pathname)) {
+			user = authenticateRequest(req, {users: deps.users, ...(deps.apiKey === undefined ? {} : {fallbackKey: deps.apiKey})}).user?.name;
+			if (user !== undefined) record.user = user;
+		}
 		switch (key) {
 			case 'POST /v1/messages':
-				await handleMessages(req, res, {deps: deps.generate, bodyLimitBytes: deps.bodyLimitBytes, requestId, record});
+				await handleMessages(req, res, {
+					deps: deps.generate,
+					bodyLimitBytes: deps.bodyLimitBytes,
+					requestId,
+					record,
+					choose: model => chooseModels(deps.groups, model, user),
+					...(user === undefined ? {} : {callerKey: `user:${user}`}),
+				});
 				break;
 			case 'POST /v1/messages/count_tokens':
 				await handleCountTokens(req, res, {bodyLimitBytes: deps.bodyLimitBytes, requestId, record});
 				break;
 			case 'GET /v1/models':
 				record.status = 200;
-				sendJson(res, 200, modelList(deps.models(), url.searchParams));
+				sendJson(res, 200, modelList(visibleModels(deps, user), url.searchParams));
 				break;
 			case 'GET /health':
 				record.status = 200;
@@ -98,7 +126,7 @@ async function route(req: IncomingMessage, res: ServerResponse, deps: ServerDeps
 				break;
 			default: {
 				const single = /^\/v1\/models\/([^/]+)$/.exec(url.pathname);
-				const model = req.method === 'GET' && single?.[1] ? deps.models().find(m => m.id === decodeURIComponent(single[1] ?? '')) : undefined;
+				const model = req.method === 'GET' && single?.[1] ? visibleModels(deps, user).find(m => m.id === decodeURIComponent(single[1] ?? '')) : undefined;
 				if (model) {
 					record.status = 200;
 					sendJson(res, 200, toModelObject(model));
@@ -121,14 +149,19 @@ async function route(req: IncomingMessage, res: ServerResponse, deps: ServerDeps
 /** Reachable without a key: the probes Claude Code sends and the health check. */
 const OPEN_PATHS = new Set(['/', '/health']);
 
-function authenticate(req: IncomingMessage, expected: string): void {
-	const header = req.headers['x-api-key'];
-	const bearer = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1];
-	const presented = (Array.isArray(header) ? header[0] : header) ?? bearer;
-	if (presented === undefined) throw new HttpError(401, 'Missing API key: send it in the x-api-key header or as Authorization: Bearer');
-	// Hashing first gives equal-length buffers, so the comparison is constant-time whatever was sent.
-	const digest = (text: string): Buffer => createHash('sha256').update(text).digest();
-	if (!timingSafeEqual(digest(presented), digest(expected))) throw new HttpError(401, 'Invalid API key');
+/** The served models plus the model groups the caller may use (their own shadow global ones with the same alias). */
+function visibleModels(deps: ServerDeps, user: string | undefined): ServedModel[] {
+	const groups = new Map<string, GroupRecord>();
+	for (const group of deps.groups.list()) {
+		if (group.owner !== undefined && group.owner !== user) continue;
+		const seen = groups.get(group.alias);
+		if (!seen || group.owner !== undefined) groups.set(group.alias, group);
+	}
+	const aliases = [...groups.values()]
+		.filter(group => group.members.length > 0)
+		.sort((a, b) => a.alias.localeCompare(b.alias))
+		.map(group => ({id: group.alias, displayName: `${group.alias} (group: ${group.members.map(m => m.model).join(', ')})`, createdAt: group.createdAt}));
+	return [...deps.models(), ...aliases];
 }
 
 function toModelObject(model: ServedModel): Record<string, unknown> {

@@ -2,6 +2,7 @@
 // onboarding, browser sign-in with --no-browser paste), list (table and --json, no secrets), enable/disable,
 // verify (revoked token, verification required and its recovery), remove, and a damaged accounts file.
 import assert from 'node:assert/strict';
+import {openDataStore} from '../../source/store/index.js';
 import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
@@ -112,7 +113,10 @@ describe('agproxy accounts', () => {
 			],
 		);
 		assert.doesNotMatch(json.stdout + table.stdout, /sim-refresh|refreshToken/, 'refresh tokens are never printed');
-		assert.match(readFileSync(join(dataDir, 'accounts.json'), 'utf8'), /1\/\/sim-refresh-demo2/);
+		const db = await openDataStore(dataDir);
+		const stored = await db.accounts.get(DEMO2);
+		db.close();
+		assert.equal(stored?.refreshToken, '1//sim-refresh-demo2', 'the refresh token is stored in proxy.db');
 
 		assert.deepEqual(await run(['disable', DEMO2]), {code: 0, stdout: `Disabled ${DEMO2}.\n`, stderr: ''});
 		assert.match((await run(['list'])).stdout, /demo2@agproxy\.local {2}agproxy-demo-project-2 {2}free-tier {2}no {7}ok/);

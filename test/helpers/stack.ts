@@ -2,6 +2,7 @@
 import Anthropic from '@anthropic-ai/sdk';
 import {type App, startApp} from '../../source/app.js';
 import {type Config, loadConfig} from '../../source/config.js';
+import {MemoryDataStore} from '../../source/store/memory.js';
 import {DEFAULT_ACCOUNTS, type Simulator, type SimulatorOptions, startSimulator} from '../../source/simulator/index.js';
 
 export type Stack = {app: App; sim: Simulator; client: Anthropic; close: () => Promise<void>};
@@ -15,7 +16,7 @@ export async function startStack(options: {sim?: SimulatorOptions; config?: Part
 	config.accessToken = sim.issueAccessToken(account?.email ?? DEMO_ACCOUNT);
 	config.project = account?.project ?? '';
 	Object.assign(config, options.config);
-	const app = await startApp(config);
+	const app = await startApp(config, {dataStore: new MemoryDataStore()});
 	const client = new Anthropic({baseURL: app.url, apiKey: 'test-key', maxRetries: 0, timeout: 30_000});
 	return {
 		app,

@@ -2,14 +2,14 @@
 import assert from 'node:assert/strict';
 import {after, before, describe, it} from 'node:test';
 import {type App, startApp} from '../../source/app.js';
-import {MemoryAccountStore} from '../../source/accounts/memory-store.js';
+import {MemoryDataStore} from '../../source/store/memory.js';
 import {loadConfig} from '../../source/config.js';
 import {pngBase64} from '../helpers/images.js';
 
 let app: App;
 before(async () => {
 	const config = loadConfig({port: 0, upstream: 'http://127.0.0.1:9'}, {AGPROXY_BODY_LIMIT_BYTES: '65536'});
-	app = await startApp(config, {store: new MemoryAccountStore()});
+	app = await startApp(config, {dataStore: new MemoryDataStore()});
 });
 after(() => app.stop());
 

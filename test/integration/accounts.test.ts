@@ -6,12 +6,12 @@ import {join} from 'node:path';
 import {PassThrough} from 'node:stream';
 import {after, before, beforeEach, describe, it} from 'node:test';
 import Anthropic from '@anthropic-ai/sdk';
-import {FileAccountStore} from '../../source/accounts/file-store.js';
 import {loadOAuthConfig} from '../../source/accounts/oauth.js';
 import {type App, startApp} from '../../source/app.js';
 import {runAccounts} from '../../source/cli/accounts.js';
 import {loadConfig} from '../../source/config.js';
 import {type SimAccount, type Simulator, startSimulator} from '../../source/simulator/index.js';
+import {openDataStore} from '../../source/store/index.js';
 
 const accounts: SimAccount[] = ['a', 'b', 'c'].map(n => ({email: `${n}@pool.test`, refreshToken: `1//refresh-${n}`, project: `project-${n}`, tier: 'free-tier'}));
 
@@ -19,23 +19,23 @@ let sim: Simulator;
 let app: App;
 let client: Anthropic;
 let dataDir: string;
-let store: FileAccountStore;
 
 before(async () => {
 	sim = await startSimulator({port: 0, accounts: [...accounts, {email: 'late@pool.test', refreshToken: '1//refresh-late', project: 'project-late'}]});
 	dataDir = mkdtempSync(join(tmpdir(), 'agproxy-accounts-'));
-	store = new FileAccountStore(dataDir, {watchDebounceMs: 20, watchPollMs: 200});
+	// Seed proxy.db, then let the server open it as the one writer (it writes server.json; the CLI goes through it).
+	const seed = await openDataStore(dataDir);
 	for (const account of accounts) {
-		await store.upsert({email: account.email, refreshToken: account.refreshToken, projectId: account.project ?? '', tier: 'free-tier', enabled: true, addedAt: new Date().toISOString()});
+		await seed.accounts.upsert({email: account.email, refreshToken: account.refreshToken, projectId: account.project ?? '', tier: 'free-tier', enabled: true, addedAt: new Date().toISOString()});
 	}
+	seed.close();
 	// 3 accounts x 20 slots: 50 concurrent conversations fit without spilling over to other accounts.
 	const config = loadConfig({port: 0, upstream: sim.url, dataDir}, {AGPROXY_MAX_WAIT_MS: '3000', AGPROXY_ACCOUNT_CONCURRENCY: '20'});
-	app = await startApp(config, {store, oauth: {...loadOAuthConfig({}), tokenUrl: sim.oauth.tokenUrl, userinfoUrl: sim.oauth.userinfoUrl, authUrl: sim.oauth.authUrl}});
+	app = await startApp(config, {oauth: {...loadOAuthConfig({}), tokenUrl: sim.oauth.tokenUrl, userinfoUrl: sim.oauth.userinfoUrl, authUrl: sim.oauth.authUrl}});
 	client = new Anthropic({baseURL: app.url, apiKey: 'x', maxRetries: 0});
 });
 after(async () => {
 	await app.stop();
-	store.close();
 	await sim.close();
 	rmSync(dataDir, {recursive: true, force: true});
 });

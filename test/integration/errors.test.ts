@@ -7,7 +7,7 @@ import type {AddressInfo} from 'node:net';
 import {after, before, beforeEach, describe, it} from 'node:test';
 import Anthropic from '@anthropic-ai/sdk';
 import {type App, startApp} from '../../source/app.js';
-import {MemoryAccountStore} from '../../source/accounts/memory-store.js';
+import {MemoryDataStore} from '../../source/store/memory.js';
 import {loadConfig} from '../../source/config.js';
 import {type FaultRule, type SimScript, simMarker} from '../../source/simulator/index.js';
 import {type Stack, startStack} from '../helpers/stack.js';
@@ -67,7 +67,7 @@ describe('error statuses through the SDK', () => {
 	});
 
 	it('413 request_too_large', async () => {
-		const small = await startApp(loadConfig({port: 0, upstream: stack.sim.url}, {AGPROXY_BODY_LIMIT_BYTES: '2000'}), {store: new MemoryAccountStore()});
+		const small = await startApp(loadConfig({port: 0, upstream: stack.sim.url}, {AGPROXY_BODY_LIMIT_BYTES: '2000'}), {dataStore: new MemoryDataStore()});
 		try {
 			const client = new Anthropic({baseURL: small.url, apiKey: 'x', maxRetries: 0});
 			await expectStatus(client.messages.create({...base, messages: [{role: 'user', content: 'x'.repeat(5000)}]}), Anthropic.ContentTooLargeError, 413, 'request_too_large');
@@ -193,7 +193,7 @@ describe('client disconnect', () => {
 		const config = loadConfig({port: 0, upstream: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`}, {});
 		config.accessToken = 't';
 		config.project = 'p';
-		app = await startApp(config);
+		app = await startApp(config, {dataStore: new MemoryDataStore()});
 	});
 	after(async () => {
 		await app.stop();
