@@ -134,7 +134,7 @@ async function main(): Promise<void> {
 			const {settings, problems} = new SettingsFile(resolveDataDir(flags.dataDir)).read();
 			for (const problem of problems) process.stderr.write(`agproxy: ${problem}\n`);
 			const config = loadConfig({host: flags.host, port: flags.port, upstream: flags.upstream, modelMap: flags.modelMap, dataDir: flags.dataDir, strategy: flags.strategy, allowOpen: flags.allowOpen}, process.env, settings);
-			await runServer(config, {simulate: cli.flags.simulate});
+			await runServer(config, {simulate: flags.simulate, daemon: flags.daemon});
 			return;
 		}
 		case 'simulator':

@@ -2,13 +2,15 @@
 // HTTP server. Owns start and stop.
 import type {AddressInfo} from 'node:net';
 import type {ActionContext} from './actions/context.js';
+import {login} from './accounts/login.js';
 import {type OAuthConfig, loadOAuthConfig} from './accounts/oauth.js';
+import type {AccountRecord} from './accounts/types.js';
 import {AccountPool, type PoolEvent} from './accounts/pool.js';
 import {parseAvailableModels} from './accounts/quota.js';
 import {TokenManager} from './accounts/tokens.js';
 import {type Config, ConfigError} from './config.js';
 import {EventBus} from './events.js';
-import {openModeProblem, recordRequestUsage} from './http/auth.js';
+import {openModeAllowed, openModeProblem, recordRequestUsage} from './http/auth.js';
 import {createHttpServer} from './http/server.js';
 import {ModelDirectory} from './models/directory.js';
 import {ensureDataDir} from './paths.js';
@@ -27,6 +29,14 @@ export type App = {
 	models: ModelDirectory;
 	/** The account pool, unless agproxy runs on a single token (AGPROXY_ACCESS_TOKEN) or given credentials. */
 	pool?: AccountPool;
+	/** The operations on users, groups and accounts (the same ones the CLI and the admin API run). */
+	actions: ActionContext;
+	/** Requests being served right now. */
+	inFlight: () => number;
+	strategy: string;
+	startedAt: number;
+	/** A Google sign-in with this app's OAuth client and upstream (the dashboard's `a`): resolves with the new account. */
+	login: (options: {output: {write: (text: string) => unknown}; input: NodeJS.ReadableStream; signal: AbortSignal}) => Promise<AccountRecord>;
 	/** Stops accepting, lets in-flight requests finish for the grace period, then aborts the rest. Idempotent. */
 	stop: () => Promise<void>;
 };
@@ -50,6 +60,8 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
 	const models = new ModelDirectory();
 	const background = new AbortController();
 	const closers: Array<() => void> = [];
+	const startedAt = Date.now();
+	const oauth = options.oauth ?? loadOAuthConfig(options.env ?? process.env);
 	const ownsStore = options.dataStore === undefined;
 	const dataStore = options.dataStore ?? (await openDataStore(ensureDataDir(config.dataDir), {lock: 'server'}));
 	try {
@@ -75,7 +87,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
 		const store = dataStore.accounts;
 		pool = new AccountPool({
 			store,
-			tokens: new TokenManager(store, options.oauth ?? loadOAuthConfig(options.env ?? process.env)),
+			tokens: new TokenManager(store, oauth),
 			client,
 			strategy: config.strategy,
 			maxWaitMs: config.maxWaitMs,
@@ -110,6 +122,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
 	const http = createHttpServer({
 		generate: generateDeps,
 		users: dataStore.users,
+		openAllowed: openModeAllowed(config.host, {allowOpen: config.allowOpen}),
 		groups: dataStore.groups,
 		admin: {actions, token: adminToken},
 		bodyLimitBytes: config.bodyLimitBytes,
@@ -117,7 +130,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
 		models: () => models.list(),
 		accounts: () => credentials.summary(),
 		...(pool ? {pool} : {}),
-		startedAt: Date.now(),
+		startedAt,
 		...(config.apiKey === undefined ? {} : {apiKey: config.apiKey}),
 	});
 
@@ -152,7 +165,19 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
 			await client.destroy();
 		})());
 
-	return {url: `http://${host}:${port}`, port, bus, models, ...(pool ? {pool} : {}), stop};
+	return {
+		url: `http://${host}:${port}`,
+		port,
+		bus,
+		models,
+		...(pool ? {pool} : {}),
+		actions,
+		inFlight: () => http.inFlight(),
+		strategy: pool ? config.strategy : 'single token',
+		startedAt,
+		login: ({output, input, signal}) => login({oauth, client, output, input, signal, callbackPort: 0}),
+		stop,
+	};
 }
 
 /** Pool events worth a log line: accounts turning invalid, cooling down, and the pool's own notices. */

@@ -6,7 +6,17 @@ import {attachJsonLog} from '../log.js';
 import {DEFAULT_ACCOUNTS, startSimulator} from '../simulator/index.js';
 import {MemoryDataStore} from '../store/memory.js';
 
-export async function runServer(config: Config, options: {simulate: boolean}): Promise<void> {
+/** No dashboard (and no Ink/React loaded) for --daemon, pipes, or CI. */
+export function isHeadless(daemon: boolean, env: NodeJS.ProcessEnv = process.env): boolean {
+	const set = (name: string): boolean => {
+		const value = env[name];
+		return value !== undefined && value !== '' && value !== 'false' && value !== '0';
+	};
+	const ci = set('CI') || set('CONTINUOUS_INTEGRATION');
+	return daemon || ci || process.stdout.isTTY !== true || process.stdin.isTTY !== true;
+}
+
+export async function runServer(config: Config, options: {simulate: boolean; daemon: boolean}): Promise<void> {
 	let stopSimulator: (() => Promise<void>) | undefined;
 	const appOptions: AppOptions = {};
 	if (options.simulate) {
@@ -34,18 +44,37 @@ export async function runServer(config: Config, options: {simulate: boolean}): P
 		};
 	}
 	const app = await startApp(config, appOptions);
-	attachJsonLog(app.bus);
-	app.bus.notice('info', `agproxy listening on ${app.url}${options.simulate ? ' (simulated upstream, demo accounts)' : ''}`, {url: app.url});
-
-	let signals = 0;
-	const shutdown = (signal: NodeJS.Signals): void => {
-		signals++;
-		if (signals > 1) process.exit(130);
-		app.bus.notice('info', `received ${signal}: shutting down`);
+	let restoreTerminal = (): void => {};
+	let stopping = false;
+	const shutdown = (reason: string, code = 0): void => {
+		if (stopping) process.exit(code || 130);
+		stopping = true;
+		// The terminal first: whatever happens next, the user's screen is back.
+		restoreTerminal();
+		app.bus.notice('info', `${reason}: shutting down`);
 		void app
 			.stop()
 			.then(() => stopSimulator?.())
-			.then(() => process.exit(0));
+			.finally(() => process.exit(code));
 	};
-	for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, shutdown);
+	for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]] as const) process.on(signal, () => shutdown(`received ${signal}`, code));
+	const crash = (error: unknown): void => {
+		restoreTerminal();
+		process.stderr.write(`agproxy: fatal: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+		process.exit(1);
+	};
+	process.on('uncaughtException', crash);
+	process.on('unhandledRejection', crash);
+
+	const banner = `agproxy listening on ${app.url}${options.simulate ? ' (simulated upstream, demo accounts)' : ''}`;
+	if (isHeadless(options.daemon)) {
+		attachJsonLog(app.bus);
+		app.bus.notice('info', banner, {url: app.url});
+		return;
+	}
+	// React's production build, decided before React is first loaded (only the dashboard loads it).
+	process.env['NODE_ENV'] ??= 'production';
+	const [{runDashboard}, {dashboardSource}] = await Promise.all([import('../ui/run.js'), import('../ui/connect.js')]);
+	const handle = runDashboard(dashboardSource(app), {onQuit: () => shutdown('quit')});
+	restoreTerminal = handle.restore;
 }

@@ -29,6 +29,8 @@ export type ServerDeps = {
 	apiKey?: string;
 	/** Users and their keys: when any exists, everything but `/` and `/health` needs a valid key. */
 	users: Pick<UserRepository, 'list' | 'byKeyHash'>;
+	/** Whether keyless requests may be served while no user exists (loopback bind or --allow-open). */
+	openAllowed: boolean;
 	/** Model groups (virtual models), global and per user. */
 	groups: Pick<GroupRepository, 'get' | 'list'>;
 	/** The loopback admin API that other agproxy commands use. */
@@ -73,7 +75,7 @@ async function route(req: IncomingMessage, res: ServerResponse, deps: ServerDeps
 		}
 		let user: string | undefined;
 		if (!OPEN_PATHS.has(url.pathname)) {
-			user = authenticateRequest(req, {users: deps.users, ...(deps.apiKey === undefined ? {} : {fallbackKey: deps.apiKey})}).user?.name;
+			user = authenticateRequest(req, {users: deps.users, openAllowed: deps.openAllowed, ...(deps.apiKey === undefined ? {} : {fallbackKey: deps.apiKey})}).user?.name;
 			if (user !== undefined) record.user = user;
 		}
 		switch (key) {

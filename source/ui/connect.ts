@@ -1,0 +1,64 @@
+// The dashboard's view of a running app: reads its state, calls its actions. No Ink or React here (headless-safe).
+import {PassThrough} from 'node:stream';
+import {runAction} from '../actions/registry.js';
+import type {App} from '../app.js';
+import {VERSION} from '../version.js';
+import type {DashboardSource, LoginSession} from './source.js';
+
+export function dashboardSource(app: App): DashboardSource {
+	return {
+		info: {url: app.url, version: VERSION, strategy: app.strategy, startedAt: app.startedAt, keyed: () => app.actions.store.users.list().length > 0},
+		bus: app.bus,
+		accounts: () => app.pool?.snapshot() ?? [],
+		onAccounts: listener => app.pool?.onChange(() => listener()) ?? (() => {}),
+		inFlight: app.inFlight,
+		run: (action, args) => runAction(app.actions, action, args),
+		refreshQuotas: async () => {
+			await app.pool?.quota?.refresh();
+		},
+		startLogin: () => startLogin(app),
+		servedModels: () => [...app.models.servedIds()].sort(),
+	};
+}
+
+/** Runs the OAuth sign-in with a pasted-input stream the dashboard feeds, and stores the account through the actions. */
+function startLogin(app: App): LoginSession {
+	const input = new PassThrough();
+	const abort = new AbortController();
+	let resolveUrl: (url: string) => void = () => {};
+	let rejectUrl: (error: Error) => void = () => {};
+	const url = new Promise<string>((resolve, reject) => {
+		resolveUrl = resolve;
+		rejectUrl = reject;
+	});
+	url.catch(() => {});
+	let printed = '';
+	const output = {
+		write: (text: string): boolean => {
+			printed += text;
+			const found = /https?:\/\/\S+/.exec(printed)?.[0];
+			if (found) resolveUrl(found);
+			return true;
+		},
+	};
+	const done = app
+		.login({output, input, signal: abort.signal})
+		.then(async record => {
+			await runAction(app.actions, 'accounts.upsert', {record});
+			return {email: record.email};
+		})
+		.catch((error: unknown) => {
+			const message = error instanceof Error ? error.message : String(error);
+			rejectUrl(new Error(message));
+			throw new Error(message);
+		})
+		.finally(() => input.end());
+	return {
+		url,
+		done,
+		paste: text => {
+			input.write(`${text.trim()}\n`);
+		},
+		cancel: () => abort.abort(),
+	};
+}

@@ -1,0 +1,253 @@
+// Everything live that the dashboard shows is held here, outside React: request events go into a ring buffer and
+// are published at most every `flushMs` (default 100 ms, ~10 Hz) as one immutable snapshot that components read with
+// useSyncExternalStore. A burst of thousands of requests costs one React render per flush, not one per request.
+import type {EventBus, NoticeRecord, RequestRecord} from '../events.js';
+
+export type Timers = {
+	setTimeout: (callback: () => void, ms: number) => unknown;
+	clearTimeout: (handle: unknown) => void;
+	now: () => number;
+};
+
+export const realTimers: Timers = {
+	setTimeout: (callback, ms) => {
+		const handle = setTimeout(callback, ms);
+		handle.unref?.();
+		return handle;
+	},
+	clearTimeout: handle => clearTimeout(handle as ReturnType<typeof setTimeout>),
+	now: () => Date.now(),
+};
+
+/** A value with listeners: the smallest external store useSyncExternalStore can read. */
+export class Signal<T> {
+	private readonly listeners = new Set<() => void>();
+
+	constructor(private value: T) {}
+
+	get = (): T => this.value;
+
+	set(value: T): void {
+		if (Object.is(value, this.value)) return;
+		this.value = value;
+		for (const listener of [...this.listeners]) listener();
+	}
+
+	subscribe = (listener: () => void): (() => void) => {
+		this.listeners.add(listener);
+		return () => {
+			this.listeners.delete(listener);
+		};
+	};
+}
+
+export type RequestList = {
+	/** Newest first, at most the buffer size. Replaced (never mutated) on every flush. */
+	items: readonly RequestRecord[];
+	/** Requests seen since the dashboard started (also the ones that fell out of the buffer). */
+	total: number;
+};
+
+export type RequestStats = {total: number; errors: number; perMinute: number; errorsPerMinute: number};
+
+export type RequestStoreOptions = {
+	/** Requests kept (default 500). */
+	capacity?: number;
+	/** Longest a request waits before it is published (default 100 ms). */
+	flushMs?: number;
+	timers?: Timers;
+};
+
+export function isErrorRecord(record: RequestRecord): boolean {
+	return record.status >= 400 || record.status === 0 || (record.error !== undefined && record.error !== '');
+}
+
+const WINDOW_SECONDS = 60;
+
+export class RequestStore {
+	readonly capacity: number;
+	readonly flushMs: number;
+	readonly list: Signal<RequestList>;
+	readonly stats: Signal<RequestStats>;
+	/** The latest notice from the bus. */
+	readonly notice = new Signal<NoticeRecord | undefined>(undefined);
+	/** How many snapshots were published (tests and the benchmark read it). */
+	flushes = 0;
+
+	private readonly timers: Timers;
+	private readonly ring: Array<RequestRecord | undefined>;
+	private head = 0;
+	private size = 0;
+	private total = 0;
+	private errors = 0;
+	private pending: unknown;
+	private dirty = false;
+	private pendingNotice: NoticeRecord | undefined;
+	// Requests and errors per second of the last minute, by arrival time.
+	private readonly second = new Float64Array(WINDOW_SECONDS).fill(-1);
+	private readonly count = new Uint32Array(WINDOW_SECONDS);
+	private readonly errorCount = new Uint32Array(WINDOW_SECONDS);
+
+	constructor(options: RequestStoreOptions = {}) {
+		this.capacity = Math.max(1, Math.floor(options.capacity ?? 500));
+		this.flushMs = Math.max(0, options.flushMs ?? 100);
+		this.timers = options.timers ?? realTimers;
+		this.ring = new Array<RequestRecord | undefined>(this.capacity);
+		this.list = new Signal<RequestList>({items: [], total: 0});
+		this.stats = new Signal<RequestStats>({total: 0, errors: 0, perMinute: 0, errorsPerMinute: 0});
+	}
+
+	/** O(1): the record is buffered, a flush is scheduled if none is. */
+	push = (record: RequestRecord): void => {
+		this.ring[this.head] = record;
+		this.head = (this.head + 1) % this.capacity;
+		if (this.size < this.capacity) this.size++;
+		this.total++;
+		const error = isErrorRecord(record);
+		if (error) this.errors++;
+		const now = Math.floor(this.timers.now() / 1000);
+		const slot = now % WINDOW_SECONDS;
+		if (this.second[slot] !== now) {
+			this.second[slot] = now;
+			this.count[slot] = 0;
+			this.errorCount[slot] = 0;
+		}
+		this.count[slot] = (this.count[slot] ?? 0) + 1;
+		if (error) this.errorCount[slot] = (this.errorCount[slot] ?? 0) + 1;
+		this.dirty = true;
+		this.schedule();
+	};
+
+	pushNotice = (notice: NoticeRecord): void => {
+		this.pendingNotice = notice;
+		this.schedule();
+	};
+
+	/** Listens to the bus; returns the detach function. */
+	attach(bus: EventBus): () => void {
+		bus.on('request', this.push);
+		bus.on('notice', this.pushNotice);
+		return () => {
+			bus.off('request', this.push);
+			bus.off('notice', this.pushNotice);
+		};
+	}
+
+	private schedule(): void {
+		if (this.pending !== undefined) return;
+		this.pending = this.timers.setTimeout(() => {
+			this.pending = undefined;
+			this.flush();
+		}, this.flushMs);
+	}
+
+	/** Publishes what arrived since the last flush (called by the timer; tests may call it). */
+	flush(): void {
+		if (this.pending !== undefined) {
+			this.timers.clearTimeout(this.pending);
+			this.pending = undefined;
+		}
+		if (this.pendingNotice !== undefined) {
+			this.notice.set(this.pendingNotice);
+			this.pendingNotice = undefined;
+		}
+		if (!this.dirty) return;
+		this.dirty = false;
+		const items: RequestRecord[] = new Array<RequestRecord>(this.size);
+		for (let index = 0; index < this.size; index++) {
+			items[index] = this.ring[(this.head - 1 - index + this.capacity * 2) % this.capacity] as RequestRecord;
+		}
+		this.flushes++;
+		this.list.set({items, total: this.total});
+		this.refreshStats();
+	}
+
+	/** Recomputes the per-minute counts (the dashboard's clock calls this every second so they decay when idle). */
+	refreshStats(): void {
+		const now = Math.floor(this.timers.now() / 1000);
+		let perMinute = 0;
+		let errorsPerMinute = 0;
+		for (let slot = 0; slot < WINDOW_SECONDS; slot++) {
+			const second = this.second[slot] ?? -1;
+			if (second > now - WINDOW_SECONDS && second <= now) {
+				perMinute += this.count[slot] ?? 0;
+				errorsPerMinute += this.errorCount[slot] ?? 0;
+			}
+		}
+		const current = this.stats.get();
+		if (current.total === this.total && current.errors === this.errors && current.perMinute === perMinute && current.errorsPerMinute === errorsPerMinute) return;
+		this.stats.set({total: this.total, errors: this.errors, perMinute, errorsPerMinute});
+	}
+
+	dispose(): void {
+		if (this.pending !== undefined) this.timers.clearTimeout(this.pending);
+		this.pending = undefined;
+	}
+}
+
+/**
+ * A value read from a getter, re-read at most every `minIntervalMs` however often `invalidate` is called (the pool
+ * may report changes on every request): the accounts snapshot.
+ */
+export class ThrottledSnapshot<T> {
+	readonly signal: Signal<T>;
+	private pending: unknown;
+	private last = Number.NEGATIVE_INFINITY;
+
+	constructor(
+		private readonly read: () => T,
+		private readonly minIntervalMs = 250,
+		private readonly timers: Timers = realTimers,
+	) {
+		this.signal = new Signal<T>(read());
+		this.last = timers.now();
+	}
+
+	invalidate = (): void => {
+		if (this.pending !== undefined) return;
+		const wait = Math.max(0, this.last + this.minIntervalMs - this.timers.now());
+		this.pending = this.timers.setTimeout(() => {
+			this.pending = undefined;
+			this.refresh();
+		}, wait);
+	};
+
+	/** Re-reads now. */
+	refresh(): void {
+		if (this.pending !== undefined) {
+			this.timers.clearTimeout(this.pending);
+			this.pending = undefined;
+		}
+		this.last = this.timers.now();
+		this.signal.set(this.read());
+	}
+
+	dispose(): void {
+		if (this.pending !== undefined) this.timers.clearTimeout(this.pending);
+		this.pending = undefined;
+	}
+}
+
+/** Ticks once a second (or every `ms`): live countdowns, uptime, per-minute rates. */
+export class Clock {
+	readonly signal: Signal<number>;
+	private handle: ReturnType<typeof setInterval> | undefined;
+
+	constructor(
+		private readonly ms = 1000,
+		private readonly now: () => number = Date.now,
+	) {
+		this.signal = new Signal(now());
+	}
+
+	start(): void {
+		if (this.handle !== undefined) return;
+		this.handle = setInterval(() => this.signal.set(this.now()), this.ms);
+		this.handle.unref?.();
+	}
+
+	stop(): void {
+		if (this.handle !== undefined) clearInterval(this.handle);
+		this.handle = undefined;
+	}
+}
