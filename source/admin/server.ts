@@ -1,12 +1,11 @@
 // The admin API's server side: one generic endpoint over the actions registry, for loopback peers holding the
 // token from server.json. See protocol.ts for the wire format.
 import type {IncomingMessage, ServerResponse} from 'node:http';
-import type {ErrorType} from '../anthropic/types.js';
 import type {ActionContext} from '../actions/context.js';
 import {ActionError, type ActionErrorKind, STATUS_BY_KIND} from '../actions/errors.js';
 import {type ActionName, isActionName, mutates, runAction} from '../actions/registry.js';
 import {readJsonBody} from '../http/body.js';
-import {HttpError} from '../http/errors.js';
+import {HttpError, errorTypeFor} from '../http/errors.js';
 import {isLoopbackAddress, secretsEqual} from '../http/auth.js';
 import {StoreReferenceError} from '../store/errors.js';
 import {StoreConflictError} from '../store/types.js';
@@ -26,15 +25,6 @@ export type AdminContext = {
 /** What happened, for the request log (never the arguments: they may carry a refresh token). */
 export type AdminOutcome = {status: number; action?: ActionName; error?: string};
 
-const TYPE_BY_STATUS: Record<number, ErrorType> = {
-	400: 'invalid_request_error',
-	401: 'authentication_error',
-	403: 'permission_error',
-	404: 'not_found_error',
-	405: 'invalid_request_error',
-	409: 'invalid_request_error',
-	413: 'request_too_large',
-};
 
 class AdminFailure extends Error {
 	constructor(
@@ -122,7 +112,7 @@ export async function handleAdmin(req: IncomingMessage, res: ServerResponse, ctx
 		const failure = failureOf(error);
 		send(res, failure.status, {
 			type: 'error',
-			error: {type: TYPE_BY_STATUS[failure.status] ?? 'api_error', message: failure.message, ...(failure.kind === undefined ? {} : {kind: failure.kind})},
+			error: {type: errorTypeFor(failure.status), message: failure.message, ...(failure.kind === undefined ? {} : {kind: failure.kind})},
 		});
 		return {status: failure.status, ...(action === undefined ? {} : {action}), error: failure.message};
 	} finally {

@@ -6,10 +6,16 @@ const TYPE_BY_STATUS: Record<number, ErrorType> = {
 	403: 'permission_error',
 	404: 'not_found_error',
 	405: 'invalid_request_error',
+	409: 'invalid_request_error',
 	413: 'request_too_large',
 	429: 'rate_limit_error',
 	529: 'overloaded_error',
 };
+
+/** The Anthropic error type for an HTTP status (5xx and anything unlisted: api_error). */
+export function errorTypeFor(status: number): ErrorType {
+	return TYPE_BY_STATUS[status] ?? 'api_error';
+}
 
 /** An error a client sees: always rendered as Anthropic error JSON with the matching status. */
 export class HttpError extends Error {
@@ -21,7 +27,7 @@ export class HttpError extends Error {
 		type?: ErrorType,
 	) {
 		super(message);
-		this.type = type ?? TYPE_BY_STATUS[status] ?? 'api_error';
+		this.type = type ?? errorTypeFor(status);
 	}
 }
 
