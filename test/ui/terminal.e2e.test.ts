@@ -1,7 +1,7 @@
 // The dashboard in a real pseudo-terminal (util-linux `script`): start `agproxy --simulate`, see a request in the log, add a user
 // and see its key, quit with `q`, and check the terminal was handed back: alternate screen left, cursor shown, raw mode off.
 import assert from 'node:assert/strict';
-import {spawn} from 'node:child_process';
+import {execFileSync, spawn} from 'node:child_process';
 import {once} from 'node:events';
 import {mkdtempSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
@@ -72,6 +72,38 @@ describe('dashboard in a pseudo-terminal', () => {
 			assert.match(after, /(^|\s)icanon(\s|$)/m, 'canonical mode back on');
 			assert.match(after, /(^|\s)echo(\s|$)/m, 'echo back on');
 			assert.ok(!screen.slice(restoredAt + LEAVE_ALT_SCREEN.length, exitAt).includes('agproxy 0.'), 'no frame drawn after leaving the alternate screen');
+		} finally {
+			child.kill('SIGKILL');
+			rmSync(dataDir, {recursive: true, force: true});
+		}
+	});
+	it('on SIGTERM restores the terminal first, then stops (exit 143)', {timeout: 90_000}, async () => {
+		const dataDir = mkdtempSync(join(tmpdir(), 'agproxy-pty-term-'));
+		const command = `stty cols 100 rows 30; node --import tsx cli.tsx --simulate --port 0 --data-dir '${dataDir}'; echo "EXIT=$?"; stty -a`;
+		const env: NodeJS.ProcessEnv = {PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: process.env['HOME'] ?? '/tmp', TERM: 'xterm-256color', LANG: 'C.UTF-8'};
+		const child = spawn('script', ['-qfec', command, '/dev/null'], {stdio: ['pipe', 'pipe', 'pipe'], env});
+		const exited = once(child, 'exit') as Promise<[number | null]>;
+		let screen = '';
+		child.stdout.on('data', chunk => (screen += String(chunk)));
+		const waitFor = async (pattern: RegExp, what: string): Promise<void> => {
+			const deadline = Date.now() + 30_000;
+			while (!pattern.test(plain(screen))) {
+				if (Date.now() > deadline || child.exitCode !== null) throw new Error(`timed out waiting for ${what}; screen:\n${screen.slice(-1500)}`);
+				await new Promise(resolve => setTimeout(resolve, 50));
+			}
+		};
+		try {
+			await waitFor(/http:\/\/127\.0\.0\.1:\d+/, 'the dashboard');
+			// The agproxy process is the child of the shell that `script` runs: script -> sh -> node.
+			const shell = execFileSync('pgrep', ['-P', String(child.pid)]).toString().trim().split('\n')[0] ?? '';
+			execFileSync('pkill', ['-TERM', '-P', shell]);
+			await waitFor(/EXIT=\d+/, 'agproxy to exit');
+			await exited;
+			assert.match(screen, /EXIT=143/);
+			const exitAt = screen.indexOf('EXIT=');
+			assert.ok(screen.lastIndexOf(LEAVE_ALT_SCREEN, exitAt) > 0, 'left the alternate screen');
+			assert.ok(screen.lastIndexOf(SHOW_CURSOR, exitAt) > 0, 'cursor shown again');
+			assert.match(screen.slice(exitAt), /(^|\s)icanon(\s|$)/m, 'raw mode off');
 		} finally {
 			child.kill('SIGKILL');
 			rmSync(dataDir, {recursive: true, force: true});
