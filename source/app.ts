@@ -2,6 +2,7 @@
 // HTTP server. Owns start and stop.
 import type {AddressInfo} from 'node:net';
 import type {ActionContext} from './actions/context.js';
+import {createAccountVerifier} from './actions/verify.js';
 import {login} from './accounts/login.js';
 import {type OAuthConfig, loadOAuthConfig} from './accounts/oauth.js';
 import type {AccountRecord} from './accounts/types.js';
@@ -78,16 +79,17 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
 	bus.on('request', onRequest);
 	closers.push(() => bus.off('request', onRequest));
 
+	// One token manager for everything that refreshes account tokens, so refreshes stay single-flight per account.
+	const tokens = new TokenManager(dataStore.accounts, oauth);
 	let credentials = options.credentials;
 	let pool: AccountPool | undefined;
 	if (!credentials && config.accessToken) {
 		credentials = new StaticCredentials({accountId: 'env', accessToken: config.accessToken, project: config.project ?? ''});
 		void refreshModels(client, credentials, models, bus, background.signal);
 	} else if (!credentials) {
-		const store = dataStore.accounts;
 		pool = new AccountPool({
-			store,
-			tokens: new TokenManager(store, oauth),
+			store: dataStore.accounts,
+			tokens,
 			client,
 			strategy: config.strategy,
 			maxWaitMs: config.maxWaitMs,
@@ -117,6 +119,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
 		...(pool ? {pool} : {}),
 		servedModels: () => models.servedIds(),
 		testGroup: input => testGroupThrough(generateDeps, dataStore.groups, input),
+		verifyAccounts: createAccountVerifier({store: dataStore.accounts, tokens, client}),
 	};
 	const adminToken = createServerToken();
 	const http = createHttpServer({
@@ -134,13 +137,21 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
 		...(config.apiKey === undefined ? {} : {apiKey: config.apiKey}),
 	});
 
-	await new Promise<void>((resolve, reject) => {
-		http.server.once('error', reject);
-		http.server.listen(config.port, config.host, () => {
-			http.server.off('error', reject);
-			resolve();
+	try {
+		await new Promise<void>((resolve, reject) => {
+			http.server.once('error', reject);
+			http.server.listen(config.port, config.host, () => {
+				http.server.off('error', reject);
+				resolve();
+			});
 		});
-	});
+	} catch (error) {
+		// Nothing listens: release the data file, its lock and the pool's timers before reporting the failure.
+		background.abort();
+		for (const close of closers.reverse()) close();
+		await client.destroy();
+		throw error;
+	}
 	const {port} = http.server.address() as AddressInfo;
 	const host = config.host.includes(':') ? `[${config.host}]` : config.host;
 	if (ownsStore) {

@@ -156,6 +156,8 @@ describe('account pool through agproxy', () => {
 			await new Promise(resolve => setTimeout(resolve, 50));
 		}
 		assert.ok(emails.includes('late@pool.test'), `server picked up the new account: ${emails.join(',')}`);
+		assert.equal(await runAccounts(['verify'], {}, {...io, env}, context), 0, `verify through the running server: ${printed}`);
+		assert.match(printed, /late@pool\.test/);
 		assert.equal(await runAccounts(['disable', 'late@pool.test'], {}, {...io, env}, context), 0, printed);
 		while (Date.now() < deadline) {
 			const summary = ((await (await fetch(`${app.url}/health`)).json()) as {accounts: {disabled: number}}).accounts;

@@ -160,6 +160,19 @@ describe('users and keys', () => {
 	});
 });
 
+describe('start-up failures', () => {
+	it('a port already in use fails the start and releases the data file and its lock', async () => {
+		const otherDir = mkdtempSync(join(tmpdir(), 'agproxy-busy-'));
+		try {
+			await assert.rejects(startApp(loadConfig({port: app.port, upstream: sim.url, dataDir: otherDir}, {})), (error: unknown) => (error as NodeJS.ErrnoException).code === 'EADDRINUSE');
+			const reopened = await openDataStore(otherDir, {lock: 'server'});
+			reopened.close();
+		} finally {
+			rmSync(otherDir, {recursive: true, force: true});
+		}
+	});
+});
+
 describe('open mode', () => {
 	it('refuses to serve a non-loopback address without users, unless --allow-open', async () => {
 		await assert.rejects(startApp(loadConfig({port: 0, host: '0.0.0.0'}, {}), {dataStore: new MemoryDataStore()}), (error: unknown) => error instanceof ConfigError && /users create/.test(error.message));
