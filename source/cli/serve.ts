@@ -64,7 +64,10 @@ export async function runServer(config: Config, options: {simulate: boolean; dae
 		process.exit(1);
 	};
 	process.on('uncaughtException', crash);
-	process.on('unhandledRejection', crash);
+	// A stray rejected promise is a bug to report, not a reason to drop every client's stream: log it and keep serving.
+	process.on('unhandledRejection', reason => {
+		app.bus.notice('error', `unhandled rejection: ${reason instanceof Error ? reason.message : String(reason)}`);
+	});
 
 	const banner = `agproxy listening on ${app.url}${options.simulate ? ' (simulated upstream, demo accounts)' : ''}`;
 	if (isHeadless(options.daemon)) {
