@@ -1,7 +1,7 @@
 // The dashboard in a real pseudo-terminal (util-linux `script`): start `agproxy --simulate`, see a request in the log, add a user
-// and see its key, quit with `q`, and check the terminal was handed back: alternate screen left, cursor shown, raw mode off.
+// and see its key, quit with `q` or SIGTERM, and check the terminal was handed back: alternate screen left, cursor shown, raw mode off.
 import assert from 'node:assert/strict';
-import {execFileSync, spawn} from 'node:child_process';
+import {type ChildProcessWithoutNullStreams, execFileSync, spawn} from 'node:child_process';
 import {once} from 'node:events';
 import {mkdtempSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
@@ -9,33 +9,74 @@ import {join} from 'node:path';
 import {describe, it} from 'node:test';
 
 const LEAVE_ALT_SCREEN = '\u001B[?1049l';
+const SHOW_CURSOR = '\u001B[?25h';
 /** The screen's text without escape sequences (colours split words into pieces). */
 const plain = (text: string): string => text.replace(/\u001B\[[0-9;?]*[A-Za-z]/g, '');
-const SHOW_CURSOR = '\u001B[?25h';
+
+type Pty = {
+	child: ChildProcessWithoutNullStreams;
+	screen: () => string;
+	/** Waits until the pattern shows on the screen (from offset `from`), in plain text. */
+	waitFor: (pattern: RegExp, what: string, from?: number) => Promise<RegExpExecArray>;
+	exited: Promise<[number | null]>;
+	close: () => void;
+};
+
+/** `agproxy --simulate` with its dashboard in a 100x30 pseudo-terminal; after it exits, the shell prints EXIT=<code> and `stty -a`. */
+function startInPty(): Pty {
+	const dataDir = mkdtempSync(join(tmpdir(), 'agproxy-pty-'));
+	// After agproxy exits, print the terminal's line settings: raw mode left on would show -icanon -echo.
+	const command = `stty cols 100 rows 30; node --import tsx cli.tsx --simulate --port 0 --data-dir '${dataDir}'; echo "EXIT=$?"; stty -a`;
+	// A clean environment: CI runs the tests with CI=true, which would (rightly) make agproxy headless, and the test
+	// runner's own variables must not leak into the program under test. These tests want the interactive dashboard.
+	const env: NodeJS.ProcessEnv = {PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: process.env['HOME'] ?? '/tmp', TERM: 'xterm-256color', LANG: 'C.UTF-8'};
+	const child = spawn('script', ['-qfec', command, '/dev/null'], {stdio: ['pipe', 'pipe', 'pipe'], env});
+	// Listen for the exit from the start: it can come before the test gets to wait for it.
+	const exited = once(child, 'exit') as Promise<[number | null]>;
+	let screen = '';
+	child.stdout.on('data', chunk => (screen += String(chunk)));
+	const waitFor = async (pattern: RegExp, what: string, from = 0): Promise<RegExpExecArray> => {
+		const deadline = Date.now() + 30_000;
+		while (Date.now() < deadline) {
+			const found = pattern.exec(plain(screen.slice(from)));
+			if (found) return found;
+			if (child.exitCode !== null) break;
+			await new Promise(resolve => setTimeout(resolve, 50));
+		}
+		throw new Error(`timed out waiting for ${what}; screen so far:\n${screen.slice(-2000)}`);
+	};
+	return {
+		child,
+		screen: () => screen,
+		waitFor,
+		exited,
+		close: () => {
+			child.kill('SIGKILL');
+			rmSync(dataDir, {recursive: true, force: true});
+		},
+	};
+}
+
+/** After agproxy exited with `code`: the alternate screen was left, the cursor shown, raw mode off, and nothing drawn after. */
+async function assertTerminalRestored(pty: Pty, code: number): Promise<void> {
+	await pty.waitFor(/EXIT=\d+/, 'agproxy to exit');
+	await pty.exited;
+	const screen = pty.screen();
+	assert.match(screen, new RegExp(`EXIT=${code}\\b`));
+	const exitAt = screen.indexOf('EXIT=');
+	const restoredAt = screen.lastIndexOf(LEAVE_ALT_SCREEN, exitAt);
+	assert.ok(restoredAt > 0, 'left the alternate screen');
+	assert.ok(screen.lastIndexOf(SHOW_CURSOR, exitAt) > 0, 'cursor shown again');
+	const after = screen.slice(exitAt);
+	assert.match(after, /(^|\s)icanon(\s|$)/m, 'canonical mode back on');
+	assert.match(after, /(^|\s)echo(\s|$)/m, 'echo back on');
+	assert.ok(!screen.slice(restoredAt + LEAVE_ALT_SCREEN.length, exitAt).includes('agproxy 0.'), 'no frame drawn after leaving the alternate screen');
+}
 
 describe('dashboard in a pseudo-terminal', () => {
 	it('serves, shows a request, adds a user, quits and restores the terminal', {timeout: 90_000}, async () => {
-		const dataDir = mkdtempSync(join(tmpdir(), 'agproxy-pty-'));
-		// After agproxy exits, print the terminal's line settings: raw mode left on would show -icanon -echo.
-		const command = `stty cols 100 rows 30; node --import tsx cli.tsx --simulate --port 0 --data-dir '${dataDir}'; echo "EXIT=$?"; stty -a`;
-		// A clean environment: CI runs the tests with CI=true, which would (rightly) make agproxy headless, and the test
-		// runner's own variables must not leak into the program under test. This test wants the interactive dashboard.
-		const env: NodeJS.ProcessEnv = {PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: process.env['HOME'] ?? '/tmp', TERM: 'xterm-256color', LANG: 'C.UTF-8'};
-		const child = spawn('script', ['-qfec', command, '/dev/null'], {stdio: ['pipe', 'pipe', 'pipe'], env});
-		// Listen for the exit from the start: it can come before the test gets to wait for it.
-		const exited = once(child, 'exit') as Promise<[number | null]>;
-		let screen = '';
-		child.stdout.on('data', chunk => (screen += String(chunk)));
-		const waitFor = async (pattern: RegExp, what: string, from = 0): Promise<RegExpExecArray> => {
-			const deadline = Date.now() + 30_000;
-			while (Date.now() < deadline) {
-				const found = pattern.exec(plain(screen.slice(from)));
-				if (found) return found;
-				if (child.exitCode !== null) break;
-				await new Promise(resolve => setTimeout(resolve, 50));
-			}
-			throw new Error(`timed out waiting for ${what}; screen so far:\n${screen.slice(-2000)}`);
-		};
+		const pty = startInPty();
+		const {child, waitFor} = pty;
 		try {
 			const url = (await waitFor(/http:\/\/127\.0\.0\.1:\d+/, 'the listen address in the header'))[0];
 			const response = await fetch(`${url}/v1/messages`, {method: 'POST', headers: {'content-type': 'application/json'}, body: JSON.stringify({model: 'claude-opus-4-8', max_tokens: 50, messages: [{role: 'user', content: 'hi'}]})});
@@ -43,10 +84,10 @@ describe('dashboard in a pseudo-terminal', () => {
 			await response.text();
 			await waitFor(/claude-opus-4-8/, 'the request in the log');
 
-			const onRequests = screen.length;
+			const onRequests = pty.screen().length;
 			child.stdin.write('3');
 			await waitFor(/k rotate key/, 'the users panel', onRequests);
-			const before = screen.length;
+			const before = pty.screen().length;
 			child.stdin.write('n');
 			await waitFor(/New user/, 'the new-user dialog', before);
 			child.stdin.write('pty-user');
@@ -60,53 +101,22 @@ describe('dashboard in a pseudo-terminal', () => {
 			child.stdin.write('\u001B');
 			await new Promise(resolve => setTimeout(resolve, 300));
 			child.stdin.write('q');
-			await waitFor(/EXIT=\d+/, 'agproxy to exit');
-			const [code] = await exited;
-			assert.equal(code, 0);
-			assert.match(screen, /EXIT=0/);
-			const exitAt = screen.indexOf('EXIT=');
-			const restoredAt = screen.lastIndexOf(LEAVE_ALT_SCREEN, exitAt);
-			assert.ok(restoredAt > 0, 'left the alternate screen');
-			assert.ok(screen.lastIndexOf(SHOW_CURSOR, exitAt) > 0, 'cursor shown again');
-			const after = screen.slice(exitAt);
-			assert.match(after, /(^|\s)icanon(\s|$)/m, 'canonical mode back on');
-			assert.match(after, /(^|\s)echo(\s|$)/m, 'echo back on');
-			assert.ok(!screen.slice(restoredAt + LEAVE_ALT_SCREEN.length, exitAt).includes('agproxy 0.'), 'no frame drawn after leaving the alternate screen');
+			await assertTerminalRestored(pty, 0);
 		} finally {
-			child.kill('SIGKILL');
-			rmSync(dataDir, {recursive: true, force: true});
+			pty.close();
 		}
 	});
+
 	it('on SIGTERM restores the terminal first, then stops (exit 143)', {timeout: 90_000}, async () => {
-		const dataDir = mkdtempSync(join(tmpdir(), 'agproxy-pty-term-'));
-		const command = `stty cols 100 rows 30; node --import tsx cli.tsx --simulate --port 0 --data-dir '${dataDir}'; echo "EXIT=$?"; stty -a`;
-		const env: NodeJS.ProcessEnv = {PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: process.env['HOME'] ?? '/tmp', TERM: 'xterm-256color', LANG: 'C.UTF-8'};
-		const child = spawn('script', ['-qfec', command, '/dev/null'], {stdio: ['pipe', 'pipe', 'pipe'], env});
-		const exited = once(child, 'exit') as Promise<[number | null]>;
-		let screen = '';
-		child.stdout.on('data', chunk => (screen += String(chunk)));
-		const waitFor = async (pattern: RegExp, what: string): Promise<void> => {
-			const deadline = Date.now() + 30_000;
-			while (!pattern.test(plain(screen))) {
-				if (Date.now() > deadline || child.exitCode !== null) throw new Error(`timed out waiting for ${what}; screen:\n${screen.slice(-1500)}`);
-				await new Promise(resolve => setTimeout(resolve, 50));
-			}
-		};
+		const pty = startInPty();
 		try {
-			await waitFor(/http:\/\/127\.0\.0\.1:\d+/, 'the dashboard');
+			await pty.waitFor(/http:\/\/127\.0\.0\.1:\d+/, 'the dashboard');
 			// The agproxy process is the child of the shell that `script` runs: script -> sh -> node.
-			const shell = execFileSync('pgrep', ['-P', String(child.pid)]).toString().trim().split('\n')[0] ?? '';
+			const shell = execFileSync('pgrep', ['-P', String(pty.child.pid)]).toString().trim().split('\n')[0] ?? '';
 			execFileSync('pkill', ['-TERM', '-P', shell]);
-			await waitFor(/EXIT=\d+/, 'agproxy to exit');
-			await exited;
-			assert.match(screen, /EXIT=143/);
-			const exitAt = screen.indexOf('EXIT=');
-			assert.ok(screen.lastIndexOf(LEAVE_ALT_SCREEN, exitAt) > 0, 'left the alternate screen');
-			assert.ok(screen.lastIndexOf(SHOW_CURSOR, exitAt) > 0, 'cursor shown again');
-			assert.match(screen.slice(exitAt), /(^|\s)icanon(\s|$)/m, 'raw mode off');
+			await assertTerminalRestored(pty, 143);
 		} finally {
-			child.kill('SIGKILL');
-			rmSync(dataDir, {recursive: true, force: true});
+			pty.close();
 		}
 	});
 });
