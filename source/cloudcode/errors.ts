@@ -252,3 +252,8 @@ export function parseUpstreamError(
 	}
 	return result;
 }
+
+/** Failures of the service itself (5xx, no capacity, unclassifiable) that another try can fix, on the same credential too. */
+export function isTransientUpstreamError(error: UpstreamError): boolean {
+	return error.kind === 'server_error' || error.kind === 'capacity' || error.kind === 'unknown';
+}

@@ -4,7 +4,7 @@
 import {randomUUID} from 'node:crypto';
 import type {MessagesRequest, StreamEvent, Usage} from '../anthropic/types.js';
 import {SseDecoder, parseChunk} from '../cloudcode/sse.js';
-import type {UpstreamError} from '../cloudcode/errors.js';
+import {type UpstreamError, isTransientUpstreamError} from '../cloudcode/errors.js';
 import {HttpError} from '../http/errors.js';
 import {type ModelRule, resolveModel} from '../models/catalogue.js';
 import {type ModelFamily, modelFamily} from '../translate/family.js';
@@ -14,7 +14,7 @@ import type {UpstreamClient} from '../upstream/client.js';
 import type {Credential, CredentialProvider, RetryAdvice} from '../upstream/credentials.js';
 import {upstreamSessionId} from '../upstream/session.js';
 import type {SignatureMemory} from '../upstream/signature-memory.js';
-import {upstreamErrorToHttp, retryableBeforeFirstByte} from './upstream-errors.js';
+import {upstreamErrorToHttp} from './upstream-errors.js';
 
 export type GenerateDeps = {
 	client: UpstreamClient;
@@ -136,7 +136,7 @@ async function* attemptOnce(
 		const advice = deps.credentials.report(credential, servedModel, {ok: false, error: opened.error}) ?? defaultAdvice(opened.error);
 		const error = upstreamErrorToHttp(opened.error, servedModel);
 		if (advice === 'stop' || !canRetry) throw error;
-		return {done: false, error, backoffMs: retryableBeforeFirstByte(opened.error) ? 250 : 0};
+		return {done: false, error, backoffMs: isTransientUpstreamError(opened.error) ? 250 : 0};
 	}
 
 	const translator = new StreamTranslator({

@@ -42,8 +42,3 @@ export function upstreamErrorToHttp(error: UpstreamError, model: string, now = D
 			return new HttpError(502, `Upstream answered ${error.status}: ${error.message}`, {}, 'api_error');
 	}
 }
-
-/** Failures another try (same or next endpoint) can fix before the client has seen a byte. */
-export function retryableBeforeFirstByte(error: UpstreamError): boolean {
-	return error.kind === 'server_error' || error.kind === 'capacity' || error.kind === 'unknown';
-}

@@ -2,7 +2,7 @@
 // the account pool (multi-account, refresh, rate-limit aware) implements the same interface.
 import {setTimeout as delay} from 'node:timers/promises';
 import {HttpError} from '../http/errors.js';
-import type {UpstreamError} from '../cloudcode/errors.js';
+import {type UpstreamError, isTransientUpstreamError} from '../cloudcode/errors.js';
 
 export type Credential = {
 	accountId: string;
@@ -56,7 +56,7 @@ export class StaticCredentials implements CredentialProvider {
 			this.waitUntil = this.now() + error.retryDelayMs;
 			return 'retry';
 		}
-		return error.kind === 'server_error' || error.kind === 'capacity' || error.kind === 'unknown' ? 'retry' : 'stop';
+		return isTransientUpstreamError(error) ? 'retry' : 'stop';
 	}
 
 	summary(): AccountsSummary {
