@@ -12,7 +12,7 @@ import {HttpError} from './errors.js';
 export {recordUsage};
 
 export type AuthOptions = {
-	users: Pick<UserRepository, 'list' | 'byKeyHash'>;
+	users: Pick<UserRepository, 'count' | 'byKeyHash'>;
 	/** AGPROXY_API_KEY: accepted as a key of its own (no user); when set, keyless requests are refused even with no users. */
 	fallbackKey?: string | undefined;
 	/** Whether keyless requests may be served while no user exists (see openModeAllowed); default true. */
@@ -47,7 +47,7 @@ function unauthorized(message: string): HttpError {
  */
 export function authenticateRequest(req: Pick<IncomingMessage, 'headers'>, options: AuthOptions): AuthResult {
 	const key = presentedKey(req);
-	const anyUser = options.users.list().length > 0;
+	const anyUser = options.users.count() > 0;
 	const fallback = options.fallbackKey === undefined || options.fallbackKey === '' ? undefined : options.fallbackKey;
 	if (!anyUser && fallback === undefined) {
 		if (options.openAllowed === false) {
@@ -102,9 +102,9 @@ export function openModeAllowed(host: string, options: {allowOpen?: boolean | un
  * Call at start: a message for the operator when the server would be open (no users, no AGPROXY_API_KEY) on a
  * non-loopback address without --allow-open; undefined when starting is fine.
  */
-export function openModeProblem(input: {host: string; allowOpen?: boolean | undefined; users: Pick<UserRepository, 'list'>; fallbackKey?: string | undefined}): string | undefined {
+export function openModeProblem(input: {host: string; allowOpen?: boolean | undefined; users: Pick<UserRepository, 'count'>; fallbackKey?: string | undefined}): string | undefined {
 	if (openModeAllowed(input.host, input)) return undefined;
-	if (input.users.list().length > 0 || (input.fallbackKey !== undefined && input.fallbackKey !== '')) return undefined;
+	if (input.users.count() > 0 || (input.fallbackKey !== undefined && input.fallbackKey !== '')) return undefined;
 	return (
 		`refusing to serve ${input.host} without keys: anyone who can reach it could use your accounts. ` +
 		'Create a user first (agproxy users create <name>), or bind to 127.0.0.1, or pass --allow-open to serve it open anyway'

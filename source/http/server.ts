@@ -28,7 +28,7 @@ export type ServerDeps = {
 	/** AGPROXY_API_KEY: a key of its own besides the users' keys. */
 	apiKey?: string;
 	/** Users and their keys: when any exists, everything but `/` and `/health` needs a valid key. */
-	users: Pick<UserRepository, 'list' | 'byKeyHash'>;
+	users: Pick<UserRepository, 'count' | 'byKeyHash'>;
 	/** Whether keyless requests may be served while no user exists (loopback bind or --allow-open). */
 	openAllowed: boolean;
 	/** Model groups (virtual models), global and per user. */

@@ -31,6 +31,10 @@ class MemoryUsers implements UserRepository {
 		return [...this.users.values()].map(u => structuredClone(u));
 	}
 
+	count(): number {
+		return this.users.size;
+	}
+
 	get(name: string): UserRecord | undefined {
 		const user = this.users.get(name);
 		return user && structuredClone(user);

@@ -45,6 +45,8 @@ export type UsageDelta = Omit<UsageRow, 'day'> & {at: number};
 
 export interface UserRepository {
 	list(): UserRecord[];
+	/** How many users exist: cheap, asked on every request (keys are required once any exists). */
+	count(): number;
 	get(name: string): UserRecord | undefined;
 	byKeyHash(keyHash: string): UserRecord | undefined;
 	/** Throws StoreConflictError when the name exists. */

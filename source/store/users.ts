@@ -52,6 +52,11 @@ export class SqlUserRepository implements UserRepository {
 		return this.file.all(`SELECT ${COLUMNS} FROM users ORDER BY id`).map(parseUserRow);
 	}
 
+	count(): number {
+		const row = this.file.get('SELECT COUNT(*) AS n FROM users');
+		return typeof row?.['n'] === 'number' ? row['n'] : 0;
+	}
+
 	get(name: string): UserRecord | undefined {
 		const row = this.file.get(`SELECT ${COLUMNS} FROM users WHERE name = ?`, [name]);
 		return row === undefined ? undefined : parseUserRow(row, 0);

@@ -104,6 +104,7 @@ describe('users', () => {
 		store.users.create(bob);
 		store = await reopen(store, dir);
 		assert.deepEqual(store.users.list(), [alice, bob]);
+		assert.equal(store.users.count(), 2);
 		assert.deepEqual(store.users.get('bob'), bob);
 		assert.equal(store.users.get('Bob'), undefined, 'names are exact');
 		assert.deepEqual(store.users.byKeyHash(sha('key-alice')), alice);
@@ -121,6 +122,7 @@ describe('users', () => {
 		assert.equal(store.users.remove('alice'), false);
 		store = await reopen(store, dir);
 		assert.deepEqual(store.users.list(), [rotated]);
+		assert.equal(store.users.count(), 1);
 		store.close();
 	});
 
