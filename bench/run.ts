@@ -1,119 +1,119 @@
-// `npm run bench`: speed figures against the simulator on loopback, each beside the floor (the same load sent directly).
+// `npm run bench [-- --quick] [-- --only latency,streaming] [-- --no-pin] [-- --profile] [-- --json out.json]`
+// Speed figures against the simulator on loopback, each beside the floor (the same load sent straight to the simulator).
 // Not part of `npm test`: numbers vary by machine; BENCHMARKS.md records them with the command.
-import {type ChildProcess, spawn} from 'node:child_process';
-import {once} from 'node:events';
-import {mkdtempSync, readFileSync, rmSync} from 'node:fs';
-import {tmpdir} from 'node:os';
-import {join} from 'node:path';
-import {createInterface} from 'node:readline';
-import {performance} from 'node:perf_hooks';
-import {Agent, request} from 'undici';
-import type {MessagesRequest} from '../source/anthropic/types.js';
-import {validateMessagesRequest} from '../source/anthropic/validate.js';
-import {DEFAULT_ACCOUNTS} from '../source/simulator/index.js';
-import {toCloudCodeRequest} from '../source/translate/request.js';
+import {existsSync, writeFileSync} from 'node:fs';
+import {availableParallelism, cpus} from 'node:os';
+import {parseArgs} from 'node:util';
+import {benchDashboard} from './dashboard.js';
+import {benchLatency} from './latency.js';
+import {clientAgent, closedLoop, streamExchange} from './lib/load.js';
+import {type Stack, choosePlacement, describePlacement, memory, pinSelf, startStack} from './lib/procs.js';
+import {summarizeProfiles} from './lib/profile.js';
+import {type Report, printReport} from './report.js';
+import {benchStreaming} from './streaming.js';
+import {benchTranslation} from './translation.js';
+import {longStream} from './lib/workloads.js';
 
-const fixture = JSON.parse(readFileSync(new URL('../test/fixtures/claude-code/request.json', import.meta.url), 'utf8')) as Record<string, unknown>;
+const SECTIONS = ['translation', 'latency', 'streaming', 'dashboard'] as const;
+type Section = (typeof SECTIONS)[number];
 
-function percentile(sorted: number[], p: number): number {
-	return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+const {values} = parseArgs({
+	options: {
+		quick: {type: 'boolean', default: process.env['BENCH_QUICK'] === '1'},
+		only: {type: 'string'},
+		'no-pin': {type: 'boolean', default: false},
+		profile: {type: 'boolean', default: false},
+		json: {type: 'string'},
+	},
+});
+const quick = values.quick === true;
+const only = new Set((values.only?.split(',') ?? SECTIONS).map(s => s.trim()));
+for (const name of only) if (!(SECTIONS as readonly string[]).includes(name)) throw new Error(`unknown section '${name}': expected ${SECTIONS.join(', ')}`);
+const wants = (section: Section): boolean => only.has(section);
+
+const placement = choosePlacement(values['no-pin'] !== true);
+const report: Report = {
+	when: new Date().toISOString(),
+	machine: `${availableParallelism()} CPUs (${cpus()[0]?.model.trim() ?? 'unknown'}), Node ${process.version}`,
+	placement: describePlacement(placement),
+	quick,
+};
+const log = (line: string): void => void process.stderr.write(`${line}\n`);
+log(`bench: ${report.machine}; ${report.placement}${quick ? '; quick run' : ''}`);
+
+if (wants('translation')) {
+	log('translation of a 1 MB request…');
+	report.translation = benchTranslation(quick ? 30 : 200);
 }
 
-/** A Claude Code-sized conversation padded to about `bytes` with realistic tool-loop turns. */
-function paddedRequest(bytes: number): MessagesRequest {
-	const messages = [...(fixture['messages'] as unknown[])];
-	let i = 0;
-	while (JSON.stringify({...fixture, messages}).length < bytes) {
-		const id = `toolu_${String(i++).padStart(6, '0')}`;
-		messages.push({role: 'assistant', content: [{type: 'text', text: 'Let me look at that file.'}, {type: 'tool_use', id, name: 'Read', input: {file_path: `/repo/src/file${i}.ts`}}]});
-		messages.push({role: 'user', content: [{type: 'tool_result', tool_use_id: id, content: 'export const value = 42;\n'.repeat(80)}]});
-	}
-	messages.push({role: 'user', content: 'continue'});
-	return validateMessagesRequest({...fixture, messages, stream: false});
-}
+// From here on this process is the load generator: it shares its CPU with the simulator, away from agproxy.
+pinSelf(placement.rest);
 
-function benchTranslation(): void {
-	const req = paddedRequest(1_000_000);
-	const size = JSON.stringify(req).length;
-	const ctx = {servedModel: 'claude-opus-4-6-thinking', project: 'p', sessionId: '-1', requestId: 'agent-x', toolCallSignature: () => undefined};
-	for (let i = 0; i < 20; i++) toCloudCodeRequest(req, ctx);
-	const times: number[] = [];
-	for (let i = 0; i < 100; i++) {
-		const start = performance.now();
-		JSON.stringify(toCloudCodeRequest(req, ctx));
-		times.push(performance.now() - start);
-	}
-	times.sort((a, b) => a - b);
-	console.log(`translation of a ${(size / 1e6).toFixed(2)} MB Claude Code request (+ JSON.stringify): p50 ${percentile(times, 50).toFixed(2)} ms, p99 ${percentile(times, 99).toFixed(2)} ms`);
-}
+const profileDir = values.profile ? `/tmp/agproxy-bench-profile-${process.pid}` : undefined;
+const profileArgs = profileDir ? {proxyNodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`]} : {};
 
-async function latency(url: string, headers: Record<string, string>, body: string, concurrency: number, total: number, dispatcher: Agent): Promise<number[]> {
-	const times: number[] = [];
-	let next = 0;
-	const worker = async (): Promise<void> => {
-		while (next < total) {
-			next++;
-			const start = performance.now();
-			const response = await request(url, {method: 'POST', headers, body, dispatcher});
-			await response.body.text();
-			if (response.statusCode !== 200) throw new Error(`status ${response.statusCode}`);
-			times.push(performance.now() - start);
-		}
-	};
-	await Promise.all(Array.from({length: concurrency}, worker));
-	return times.sort((a, b) => a - b);
-}
-
-/** Starts compiled agproxy (`dist/cli.js`) in its own process and resolves with the URL it prints. */
-async function spawnServer(args: string[], env: NodeJS.ProcessEnv): Promise<{child: ChildProcess; url: string}> {
-	const child = spawn(process.execPath, ['dist/cli.js', ...args], {env: {...process.env, ...env}, stdio: ['ignore', 'pipe', 'inherit']});
-	const lines = createInterface({input: child.stdout as NodeJS.ReadableStream});
-	for await (const line of lines) {
-		const url = (JSON.parse(line) as {url?: string}).url;
-		if (url) {
-			child.stdout?.resume();
-			return {child, url};
-		}
-	}
-	throw new Error(`agproxy ${args.join(' ')} exited before listening`);
-}
-
-async function benchAddedLatency(): Promise<void> {
-	const account = DEFAULT_ACCOUNTS[0];
-	if (!account?.project) throw new Error('no demo account');
-	const sim = await spawnServer(['simulator', '--port', '0'], {});
-	const tokenAnswer = await request(`${sim.url}/token`, {method: 'POST', headers: {'content-type': 'application/x-www-form-urlencoded'}, body: new URLSearchParams({grant_type: 'refresh_token', refresh_token: account.refreshToken}).toString()});
-	const token = ((await tokenAnswer.body.json()) as {access_token: string}).access_token;
-	const dataDir = mkdtempSync(join(tmpdir(), 'agproxy-bench-'));
-	const proxy = await spawnServer(['--daemon', '--port', '0', '--upstream', sim.url, '--data-dir', dataDir], {AGPROXY_ACCESS_TOKEN: token, AGPROXY_PROJECT: account.project});
-	const dispatcher = new Agent({connections: 128});
-	const anthropicBody = JSON.stringify({model: 'claude-sonnet-4-6', max_tokens: 100, messages: [{role: 'user', content: 'hello'}]});
-	const direct = JSON.stringify({
-		project: account.project,
-		model: 'claude-sonnet-4-6',
-		userAgent: 'antigravity',
-		requestType: 'agent',
-		requestId: 'agent-bench',
-		request: {contents: [{role: 'user', parts: [{text: 'hello'}]}], generationConfig: {maxOutputTokens: 100}, sessionId: '-1'},
-	});
+/** A fresh simulator + agproxy + bare proxy for one section, closed afterwards. */
+async function withStack(run: (stack: Stack, dispatcher: ReturnType<typeof clientAgent>) => Promise<void>): Promise<void> {
+	const stack = await startStack(placement, profileArgs);
+	const dispatcher = clientAgent(2048);
 	try {
-		for (const concurrency of [1, 64]) {
-			const total = concurrency === 1 ? 400 : 3000;
-			await latency(`${proxy.url}/v1/messages`, {'content-type': 'application/json'}, anthropicBody, concurrency, 200, dispatcher);
-			const floor = await latency(`${sim.url}/v1internal:streamGenerateContent?alt=sse`, {'content-type': 'application/json', authorization: `Bearer ${token}`}, direct, concurrency, total, dispatcher);
-			const proxied = await latency(`${proxy.url}/v1/messages`, {'content-type': 'application/json'}, anthropicBody, concurrency, total, dispatcher);
-			const row = (p: number): string => `p${p} ${percentile(proxied, p).toFixed(2)} ms vs direct ${percentile(floor, p).toFixed(2)} ms (added ${(percentile(proxied, p) - percentile(floor, p)).toFixed(2)} ms)`;
-			console.log(`non-streaming, concurrency ${concurrency}, ${total} requests: ${row(50)}; ${row(99)}`);
-		}
+		await run(stack, dispatcher);
 	} finally {
 		await dispatcher.close();
-		for (const child of [proxy.child, sim.child]) {
-			child.kill('SIGTERM');
-			await once(child, 'exit');
-		}
-		rmSync(dataDir, {recursive: true, force: true});
+		await stack.close();
 	}
 }
 
-benchTranslation();
-await benchAddedLatency();
+async function warmUp(stack: Stack, dispatcher: ReturnType<typeof clientAgent>): Promise<void> {
+	const work = longStream(100, 64);
+	for (const [base, target, dialect] of [[stack.proxy.url, work.proxy, 'anthropic'], [stack.bare.url, work.proxy, 'cloudcode'], [stack.sim.url, work.direct(stack.token), 'cloudcode']] as const) {
+		await closedLoop(16, quick ? 100 : 400, () => streamExchange(base, target, dispatcher, dialect));
+	}
+}
+
+if (wants('latency')) {
+	report.latency = [];
+	await withStack(async (stack, dispatcher) => {
+		for (const concurrency of [1, 64]) {
+			log(`non-streaming, concurrency ${concurrency}…`);
+			const total = quick ? (concurrency === 1 ? 300 : 2000) : concurrency === 1 ? 1000 : 3000;
+			report.latency?.push(await benchLatency(stack, dispatcher, {concurrency, total, rounds: quick ? 1 : 3}));
+		}
+	});
+}
+
+if (wants('streaming')) {
+	const streaming: NonNullable<Report['streaming']> = [];
+	report.streaming = streaming;
+	await withStack(async (stack, dispatcher) => {
+		// Memory first, on a fresh process: V8 keeps the heap it grew, so a later run would report earlier runs' peaks.
+		await new Promise(resolve => setTimeout(resolve, 1000));
+		report.rssIdle = memory(stack.proxy.pid).rss;
+		report.bareRssIdle = memory(stack.bare.pid).rss;
+		// A server that has served a little: optimised code, warm connections (a cold process would time its JIT).
+		log('streaming warm-up…');
+		await warmUp(stack, dispatcher);
+		report.rssWarm = memory(stack.proxy.pid).rss;
+		// Held open: `concurrency` streams open at once, new ones starting about 100 (512) and 64 (64) times a second.
+		for (const [concurrency, holdMs, perClient] of [[512, 5000, 1], [64, 1000, quick ? 2 : 6]] as const) {
+			log(`streaming, ${concurrency} held-open streams…`);
+			streaming.push(await benchStreaming(stack, dispatcher, {concurrency, streams: concurrency * perClient, chunks: 20, chunkSize: 64, rounds: 1, holdMs}));
+		}
+		for (const concurrency of [1, 64, 512]) {
+			log(`streaming, ${concurrency} unpaced stream${concurrency === 1 ? '' : 's'}…`);
+			const streams = quick ? Math.max(50, concurrency) : Math.max(300, concurrency * (concurrency === 512 ? 3 : 8));
+			streaming.push(await benchStreaming(stack, dispatcher, {concurrency, streams, chunks: 100, chunkSize: 64, rounds: quick || concurrency === 512 ? 1 : 2}));
+		}
+		await new Promise(resolve => setTimeout(resolve, 2000));
+		report.rssAfter = memory(stack.proxy.pid).rss;
+	});
+}
+if (profileDir && existsSync(profileDir)) report.profile = summarizeProfiles(profileDir);
+
+if (wants('dashboard')) {
+	log('dashboard CPU at 100 requests/s…');
+	report.dashboard = await benchDashboard(placement, {rate: 100, seconds: quick ? 4 : 10});
+}
+
+printReport(report);
+if (values.json) writeFileSync(values.json, `${JSON.stringify(report, null, 2)}\n`);

@@ -129,6 +129,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
 		groups: dataStore.groups,
 		admin: {actions, token: adminToken},
 		bodyLimitBytes: config.bodyLimitBytes,
+		requestTimeoutMs: config.requestTimeoutMs,
 		bus,
 		models: () => models.list(),
 		accounts: () => credentials.summary(),

@@ -19,6 +19,8 @@ export type Config = {
 	accessToken?: string;
 	project?: string;
 	bodyLimitBytes: number;
+	/** How long a client may take to send its whole request (slowloris guard); 0 = no limit. */
+	requestTimeoutMs: number;
 	timeouts: Timeouts;
 	pingIntervalMs: number;
 	shutdownGraceMs: number;
@@ -72,6 +74,7 @@ export function loadConfig(flags: ConfigInput, env: NodeJS.ProcessEnv = process.
 		port,
 		upstreams,
 		bodyLimitBytes: intFromEnv(env, 'AGPROXY_BODY_LIMIT_BYTES', 32 * 1024 * 1024),
+		requestTimeoutMs: intFromEnv(env, 'AGPROXY_REQUEST_TIMEOUT_MS', 300_000),
 		timeouts: {
 			connectMs: intFromEnv(env, 'AGPROXY_CONNECT_TIMEOUT_MS', 10_000),
 			firstByteMs: intFromEnv(env, 'AGPROXY_FIRST_BYTE_TIMEOUT_MS', 120_000),

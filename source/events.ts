@@ -22,6 +22,14 @@ export type RequestRecord = {
 	attempts?: Array<{accountId: string; endpoint?: string; status: number; error?: string}>;
 };
 
+/**
+ * A request that did not end in a whole answer: an error status, no status at all, or a failure after the headers
+ * went out (an SSE error event, a client that hung up mid-stream). The one rule for usage and the dashboard.
+ */
+export function isFailedRequest(record: RequestRecord): boolean {
+	return record.status >= 400 || record.status === 0 || (record.error !== undefined && record.error !== '');
+}
+
 export type NoticeRecord = {time: string; level: 'info' | 'warn' | 'error'; message: string; [key: string]: unknown};
 
 type Events = {request: [RequestRecord]; notice: [NoticeRecord]};

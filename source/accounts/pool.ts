@@ -163,7 +163,8 @@ export class AccountPool implements CredentialProvider, QuotaSink {
 	/** sessionKey -> binding, least recently used first. */
 	private readonly bindings = new Map<string, {email: string; seen: number}>();
 	private readonly sessionCounts = new Map<string, number>();
-	private readonly retryHints = new Map<string, {email: string; at: number}>();
+	/** sessionKey -> what the next attempt should do: the same account (after a token refresh) or another (after a 5xx). */
+	private readonly retryHints = new Map<string, {email: string; at: number; prefer: 'same' | 'other'}>();
 	private readonly leases = new WeakMap<Credential, Lease>();
 	private readonly listeners = new Set<(event: PoolEvent) => void>();
 	private cursor = 0;
@@ -449,20 +450,30 @@ export class AccountPool implements CredentialProvider, QuotaSink {
 			const hint = sessionKey === '' ? undefined : this.retryHints.get(sessionKey);
 			let chosen: Entry | undefined;
 			let why = '';
+			let choices = entries;
+			let detour = false;
 			if (hint !== undefined) {
 				this.retryHints.delete(sessionKey);
 				const hinted = this.entries.get(key(hint.email));
-				if (hinted !== undefined && entries.includes(hinted) && this.usableFor(hinted, model)) {
+				if (hint.prefer === 'same' && hinted !== undefined && entries.includes(hinted) && this.usableFor(hinted, model)) {
 					chosen = hinted;
 					why = 'retry on the same account after a token refresh';
+				} else if (hint.prefer === 'other') {
+					// A server error on the bound account: retry this one request elsewhere when another account can take it,
+					// keeping the binding (the error may be a blip; the conversation's cache lives there).
+					const others = entries.filter((entry) => entry !== hinted && this.usableFor(entry, model));
+					if (others.length > 0) {
+						choices = others;
+						detour = true;
+					}
 				}
 			}
 			if (chosen === undefined) {
-				const bound = sessionKey === '' ? undefined : this.bindingOf(sessionKey);
+				const bound = sessionKey === '' || detour ? undefined : this.bindingOf(sessionKey);
 				const selection = select({
 					strategy: this.strategy,
 					now,
-					accounts: entries.map((entry) => this.view(entry, model, now)),
+					accounts: choices.map((entry) => this.view(entry, model, now)),
 					...(bound === undefined ? {} : {bound}),
 					cursor: this.cursor,
 					maxWaitMs: this.maxWaitMs,
@@ -479,9 +490,9 @@ export class AccountPool implements CredentialProvider, QuotaSink {
 				}
 				chosen = this.entries.get(key(selection.email));
 				if (chosen === undefined) continue;
-				why = selection.why;
+				why = detour ? `retry on another account after a server error (${selection.why})` : selection.why;
 				if (selection.cursor !== undefined) this.cursor = selection.cursor;
-				if (sessionKey !== '') {
+				if (sessionKey !== '' && !detour) {
 					if (selection.bind !== undefined) this.bind(sessionKey, selection.bind);
 					else this.touch(sessionKey);
 				}
@@ -614,7 +625,7 @@ export class AccountPool implements CredentialProvider, QuotaSink {
 				case 'refresh_token':
 					entry.authFailures++;
 					this.forceRefresh(entry);
-					if (lease !== undefined && lease.sessionKey !== '') this.retryHints.set(lease.sessionKey, {email: entry.email, at: now});
+					if (lease !== undefined && lease.sessionKey !== '') this.retryHints.set(lease.sessionKey, {email: entry.email, at: now, prefer: 'same'});
 					break;
 				case 'cooldown':
 					if (outcome.error.kind === 'unauthenticated') entry.authFailures++;
@@ -625,6 +636,9 @@ export class AccountPool implements CredentialProvider, QuotaSink {
 					this.markInvalid(entry, account.reason, account.url, true);
 					break;
 			}
+		}
+		if (decision.retry && account?.action !== 'refresh_token' && (outcome.error.kind === 'server_error' || outcome.error.kind === 'unknown') && lease !== undefined && lease.sessionKey !== '') {
+			this.retryHints.set(lease.sessionKey, {email: entry.email, at: now, prefer: 'other'});
 		}
 		this.emit({
 			type: 'failure',
@@ -672,6 +686,18 @@ export class AccountPool implements CredentialProvider, QuotaSink {
 		const detail = [...counts].map(([kind, count]) => `${count} ${labels[kind] ?? kind}`).join(', ');
 		const waitMs = Math.max(0, retryAt - now);
 		const seconds = Math.max(1, Math.ceil(waitMs / 1000));
+		const tokenDown = entries.every(
+			(entry) => this.activeLimit(entry, model, now)?.kind === 'cooldown' && entry.cooldown?.reason.startsWith('token refresh failed') === true,
+		);
+		if (tokenDown) {
+			// Not a rate limit: Google's token endpoint failed (network, 5xx) for every account, which rests until it is retried.
+			return new HttpError(
+				503,
+				`Google's token endpoint failed for all ${entries.length} Google account(s), so none can be used right now; the first is tried again in ${formatWait(waitMs)}. See GET /account-limits`,
+				{'retry-after': String(seconds)},
+				'api_error',
+			);
+		}
 		return new HttpError(
 			429,
 			`All ${entries.length} Google account(s) are limited for ${model} (${detail}); the first is free again in ${formatWait(waitMs)} (${new Date(retryAt).toISOString()})`,

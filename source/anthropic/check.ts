@@ -68,6 +68,7 @@ export function depthExceeds(value: unknown, limit: number): boolean {
 }
 
 function describe(value: unknown): string {
+	if (value === undefined) return 'nothing (the field is missing)';
 	if (value === null) return 'null';
 	if (Array.isArray(value)) return 'an array';
 	if (typeof value === 'string') return value.length > 40 ? 'a string' : `'${value}'`;

@@ -155,6 +155,7 @@ export type ErrorType =
 	| 'request_too_large'
 	| 'rate_limit_error'
 	| 'api_error'
+	| 'timeout_error'
 	| 'overloaded_error';
 
 export type ErrorBody = {type: 'error'; error: {type: ErrorType; message: string}; request_id?: string};

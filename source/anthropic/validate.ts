@@ -31,6 +31,8 @@ import {sniffImageType} from './media.js';
 const IMAGE_TYPES = ['image/jpeg', 'image/png', 'image/gif', 'image/webp'] as const;
 const BLOCK_TYPES = ['text', 'image', 'document', 'tool_use', 'tool_result', 'thinking', 'redacted_thinking'] as const;
 const MAX_SCHEMA_DEPTH = 48;
+/** Deeper tool inputs (or server tool objects) would overflow the stack of recursive consumers such as JSON.stringify. */
+const MAX_INPUT_DEPTH = 64;
 
 export function validateMessagesRequest(body: unknown): MessagesRequest {
 	const root = object(body, 'body');
@@ -45,6 +47,11 @@ export function validateMessagesRequest(body: unknown): MessagesRequest {
 		fail('thinking.budget_tokens', `must be less than max_tokens (${maxTokens})`);
 	}
 	const stream = boolean(root['stream'], 'stream');
+	checkToolPairing(request.messages);
+	const choice = request.tool_choice;
+	if (choice?.type === 'tool' && !request.tools?.some(tool => tool.name === choice.name)) {
+		fail('tool_choice.name', `tool '${choice.name}' is not among the declared tools`);
+	}
 	return {
 		...request,
 		max_tokens: maxTokens,
@@ -127,6 +134,7 @@ function validateBlock(value: unknown, path: string): ContentBlock {
 			return validateDocument(block, path);
 		case 'tool_use': {
 			const input = block['input'] === undefined ? {} : object(block['input'], `${path}.input`);
+			if (depthExceeds(input, MAX_INPUT_DEPTH)) fail(`${path}.input`, `is nested deeper than ${MAX_INPUT_DEPTH} levels`);
 			return {type, id: string(block['id'], `${path}.id`, {nonEmpty: true}), name: string(block['name'], `${path}.name`, {nonEmpty: true}), input};
 		}
 		case 'tool_result': {
@@ -205,6 +213,7 @@ function validateTool(value: unknown, path: string): Tool {
 	const type = tool['type'];
 	if (type !== undefined && type !== null && type !== 'custom') {
 		// Anthropic server tools (web_search_20250305, bash_20250124, …); translation decides if they can be served.
+		if (depthExceeds(tool, MAX_INPUT_DEPTH)) fail(path, `is nested deeper than ${MAX_INPUT_DEPTH} levels`);
 		return {...tool, type: string(type, `${path}.type`), name};
 	}
 	if (!/^[a-zA-Z0-9_.:-]{1,128}$/.test(name)) fail(`${path}.name`, `'${name}' must match ^[a-zA-Z0-9_.:-]{1,128}$`);
@@ -235,4 +244,55 @@ function validateThinking(value: unknown): ThinkingConfig {
 	const type = oneOf(thinking['type'], 'thinking.type', ['enabled', 'adaptive', 'disabled'] as const);
 	if (type !== 'enabled') return {type};
 	return {type, budget_tokens: number(thinking['budget_tokens'], 'thinking.budget_tokens', {integer: true, min: 1024})};
+}
+
+/**
+ * Anthropic's tool loop rules, checked at the edge so a broken loop is a 400 before any account or upstream call:
+ * tool_use only in assistant messages, tool_result only in user messages, every tool_result answers a tool_use of the
+ * assistant turn right before it, and that turn's tool_use blocks are all answered when a user turn follows.
+ * Consecutive messages of one role (system notes count as user) form one turn, as upstream sees them.
+ */
+function checkToolPairing(messages: readonly MessageParam[]): void {
+	const calledBefore = new Set<string>();
+	let calls = new Map<string, number>();
+	let answered = new Set<string>();
+	let previousRole: 'user' | 'assistant' | undefined;
+	const checkAnswered = (): void => {
+		const missing = [...calls.keys()].filter(id => !answered.has(id));
+		if (missing.length > 0) {
+			fail(
+				`messages.${calls.get(missing[0] ?? '') ?? 0}`,
+				`tool_use ids were found without tool_result blocks immediately after: ${missing.join(', ')}. Each tool_use block must have a corresponding tool_result block in the next user message`,
+			);
+		}
+	};
+	for (const [i, message] of messages.entries()) {
+		const role = message.role === 'assistant' ? 'assistant' : 'user';
+		if (role === 'assistant' && previousRole === 'user') {
+			checkAnswered();
+			for (const id of calls.keys()) calledBefore.add(id);
+			calls = new Map();
+			answered = new Set();
+		}
+		for (const [j, block] of message.content.entries()) {
+			if (block.type === 'tool_use') {
+				if (role !== 'assistant') fail(`messages.${i}.content.${j}`, 'tool_use blocks are only allowed in assistant messages');
+				if (!calls.has(block.id)) calls.set(block.id, i);
+			} else if (block.type === 'tool_result') {
+				if (message.role !== 'user') fail(`messages.${i}.content.${j}`, 'tool_result blocks are only allowed in user messages');
+				const id = block.tool_use_id;
+				if (!calls.has(id)) {
+					fail(
+						`messages.${i}.content.${j}.tool_use_id`,
+						calledBefore.has(id)
+							? `tool_use '${id}' belongs to an earlier assistant turn: a tool_result must answer a tool_use of the assistant message right before it`
+							: `no earlier tool_use block has id '${id}'`,
+					);
+				}
+				answered.add(id);
+			}
+		}
+		previousRole = role;
+	}
+	if (previousRole === 'user') checkAnswered();
 }

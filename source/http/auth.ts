@@ -5,7 +5,7 @@ import type {IncomingMessage} from 'node:http';
 import {isIP} from 'node:net';
 import {hashKey} from '../actions/users.js';
 import {recordUsage} from '../actions/usage.js';
-import type {RequestRecord} from '../events.js';
+import {type RequestRecord, isFailedRequest} from '../events.js';
 import type {DataStore, UserRecord, UserRepository} from '../store/types.js';
 import {HttpError} from './errors.js';
 
@@ -124,7 +124,7 @@ export function recordRequestUsage(store: Pick<DataStore, 'usage' | 'users'>, re
 			user: record.user,
 			model: record.modelServed ?? record.modelAsked ?? 'unknown',
 			usage: {inputTokens: record.inputTokens, outputTokens: record.outputTokens, cachedTokens: record.cachedTokens},
-			error: record.status >= 400 || record.status === 0,
+			error: isFailedRequest(record),
 			at: now,
 		});
 		return true;

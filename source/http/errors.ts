@@ -9,10 +9,11 @@ const TYPE_BY_STATUS: Record<number, ErrorType> = {
 	409: 'invalid_request_error',
 	413: 'request_too_large',
 	429: 'rate_limit_error',
+	504: 'timeout_error',
 	529: 'overloaded_error',
 };
 
-/** The Anthropic error type for an HTTP status (5xx and anything unlisted: api_error). */
+/** The Anthropic error type for an HTTP status (other 5xx and anything unlisted: api_error). */
 export function errorTypeFor(status: number): ErrorType {
 	return TYPE_BY_STATUS[status] ?? 'api_error';
 }
@@ -29,6 +30,15 @@ export class HttpError extends Error {
 		super(message);
 		this.type = type ?? errorTypeFor(status);
 	}
+}
+
+/**
+ * `x-should-retry: false` for answers that cannot change on a retry (bad input, bad key, no permission, unknown
+ * model): the Anthropic SDKs and Claude Code honour it instead of backing off for minutes. Limits and upstream
+ * failures keep their default (retry, honouring retry-after).
+ */
+export function retryHeaders(status: number): Record<string, string> {
+	return status >= 400 && status < 429 ? {'x-should-retry': 'false'} : {};
 }
 
 export function badRequest(message: string): HttpError {

@@ -9,7 +9,7 @@ import {assembleMessage} from '../translate/assemble.js';
 import type {ModelChoice} from '../service/groups.js';
 import {conversationKey} from '../upstream/session.js';
 import {readJsonBody} from './body.js';
-import {HttpError, errorBody, toHttpError} from './errors.js';
+import {HttpError, errorBody, retryHeaders, toHttpError} from './errors.js';
 import {writeEvent} from './sse.js';
 
 export type MessagesContext = {
@@ -96,7 +96,9 @@ async function respondWhole(request: MessagesRequest, res: ServerResponse, ctx: 
 			}
 			break;
 		} catch (error) {
-			if (!isRetryableStreamFailure(error) || attempt >= ctx.deps.maxAttempts || signal.aborted) throw error;
+			// Only a stream that broke after content needs another run here: before the first event, generate() already
+			// spent its attempts (running it again would multiply them and turn the account's cooldown into a 429).
+			if (!isRetryableStreamFailure(error) || collected.length === 0 || attempt >= ctx.deps.maxAttempts || signal.aborted) throw error;
 		}
 	}
 	const message = assembleMessage(collected);
@@ -123,7 +125,8 @@ export function sendError(res: ServerResponse, error: unknown, requestId: string
 		res.destroy();
 		return failure;
 	}
-	sendJson(res, failure.status === 499 ? 400 : failure.status, errorBody(failure, requestId), {'request-id': requestId, ...failure.headers});
+	const status = failure.status === 499 ? 400 : failure.status;
+	sendJson(res, status, errorBody(failure, requestId), {'request-id': requestId, ...retryHeaders(status), ...failure.headers});
 	return failure;
 }
 

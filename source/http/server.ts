@@ -19,6 +19,8 @@ import {handleCountTokens, handleMessages, sendError, sendJson} from './messages
 export type ServerDeps = {
 	generate: GenerateDeps;
 	bodyLimitBytes: number;
+	/** How long a client may take to send a whole request (headers and body); 0 = no limit. Default 300 s. */
+	requestTimeoutMs?: number;
 	bus: EventBus;
 	models: () => readonly ServedModel[];
 	accounts: () => AccountsSummary;
@@ -42,7 +44,12 @@ export type HttpServer = {server: Server; inFlight: () => number; drained: () =>
 export function createHttpServer(deps: ServerDeps): HttpServer {
 	let inFlight = 0;
 	let waiters: Array<() => void> = [];
-	const server = createServer({keepAliveTimeout: 65_000, requestTimeout: 0, headersTimeout: 60_000}, (req, res) => {
+	// A client that stalls while sending its request (slowloris) is cut off with a 408; responses, however long they
+	// stream, are not limited. Node checks the timeouts every `connectionsCheckingInterval`.
+	const requestTimeout = deps.requestTimeoutMs ?? 300_000;
+	const headersTimeout = requestTimeout > 0 ? Math.min(60_000, requestTimeout) : 60_000;
+	const connectionsCheckingInterval = Math.max(50, Math.min(30_000, Math.floor(headersTimeout / 4)));
+	const server = createServer({keepAliveTimeout: 65_000, requestTimeout, headersTimeout, connectionsCheckingInterval}, (req, res) => {
 		inFlight++;
 		void route(req, res, deps).finally(() => {
 			inFlight--;

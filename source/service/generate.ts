@@ -132,6 +132,9 @@ async function* attemptOnce(
 
 	const opened = await deps.client.openStream(envelope, credential.accessToken, signal);
 	if (!opened.ok) {
+		// The client hung up while upstream had not answered yet: the cut connection says nothing about the account
+		// (reported as a 5xx, three such aborts in a row would cool the account+model down for everyone).
+		if (signal.aborted) throw new HttpError(499, 'client closed the request', {}, 'api_error');
 		trace.attempts.push({accountId: credential.accountId, endpoint: opened.endpoint, status: opened.error.status, error: opened.error.message});
 		const advice = deps.credentials.report(credential, servedModel, {ok: false, error: opened.error}) ?? defaultAdvice(opened.error);
 		const error = upstreamErrorToHttp(opened.error, servedModel);
@@ -141,7 +144,10 @@ async function* attemptOnce(
 
 	const translator = new StreamTranslator({
 		messageId: `msg_${randomUUID().replaceAll('-', '')}`,
-		model: servedModel,
+		// The name the client asked for, not the served one: Claude Code drops the thinking blocks of an answer whose
+		// `model` differs from its request (signatures are model-bound), which would cost every tool loop its reasoning.
+		// The served model is in the x-agproxy-model header and the request log.
+		model: request.model,
 		family,
 		emitThinking: names.emitThinking,
 		...(request.stop_sequences ? {stopSequences: request.stop_sequences} : {}),
@@ -210,7 +216,7 @@ export function isRetryableStreamFailure(error: unknown): error is RetryableStre
 
 function describeStreamFailure(error: unknown): HttpError & {retryable: boolean} {
 	const make = (status: number, message: string, retryable: boolean): HttpError & {retryable: boolean} =>
-		Object.assign(retryable ? new RetryableStreamError(status, message, {}, 'api_error') : new HttpError(status, message, {}, 'api_error'), {retryable});
+		Object.assign(retryable ? new RetryableStreamError(status, message) : new HttpError(status, message), {retryable});
 	if (error instanceof HttpError) return Object.assign(error, {retryable: false});
 	if (error instanceof EmptyResponseError) return make(502, 'upstream returned an empty answer', true);
 	if (error instanceof UpstreamFinishError) return make(502, `upstream could not complete the answer (finishReason ${error.finishReason})`, true);

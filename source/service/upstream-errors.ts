@@ -37,7 +37,8 @@ export function upstreamErrorToHttp(error: UpstreamError, model: string, now = D
 		case 'not_found':
 			return new HttpError(404, `Model ${model} is not available upstream. (${error.message})`);
 		case 'server_error':
-			return new HttpError(error.status === 504 ? 504 : 502, `Upstream failed: ${error.message}`, {}, 'api_error');
+			// A timeout is Anthropic's 504 timeout_error; any other upstream failure is a 502 api_error.
+			return new HttpError(error.status === 504 ? 504 : 502, `Upstream failed: ${error.message}`);
 		case 'unknown':
 			return new HttpError(502, `Upstream answered ${error.status}: ${error.message}`, {}, 'api_error');
 	}

@@ -4,7 +4,7 @@ import type {FaultRule, SimScript} from './types.js';
 
 const GENERATE_METHODS = new Set(['streamGenerateContent', 'generateContent']);
 
-export type RuleTarget = {method: string; account?: string; model?: string};
+export type RuleTarget = {method: string; account?: string; model?: string; toolLoop?: boolean};
 
 export class FaultQueue {
 	private rules: Array<{rule: FaultRule; remaining: number}> = [];
@@ -34,5 +34,10 @@ export class FaultQueue {
 function matches(rule: FaultRule, target: RuleTarget): boolean {
 	const match = rule.match ?? {};
 	const methodOk = match.method === undefined ? GENERATE_METHODS.has(target.method) : match.method === target.method;
-	return methodOk && (match.account === undefined || match.account === target.account) && (match.model === undefined || match.model === target.model);
+	return (
+		methodOk &&
+		(match.account === undefined || match.account === target.account) &&
+		(match.model === undefined || match.model === target.model) &&
+		(match.toolLoop === undefined || match.toolLoop === (target.toolLoop ?? false))
+	);
 }

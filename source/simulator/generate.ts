@@ -82,7 +82,9 @@ export async function handleGenerate(
 	if (!checked.ok) return sendJson(res, checked.status, checked.body, headers);
 	const {model, envelope, request, nonce} = checked;
 
-	let script: SimScript | undefined = state.faults.take({method: rpc, account: email, model: model.id});
+	const lastTurn = request.contents?.at(-1);
+	const toolLoop = lastTurn?.role === 'user' && (lastTurn.parts ?? []).some(part => part.functionResponse !== undefined);
+	let script: SimScript | undefined = state.faults.take({method: rpc, account: email, model: model.id, toolLoop});
 	if (script === undefined) {
 		const quota = state.accounts.quota(email, model.id);
 		if (quota.remainingFraction <= 0) {

@@ -219,6 +219,10 @@ export function parseRule(value: unknown): RuleResult {
 	if (match !== undefined) {
 		if (!isRecord(match)) return {ok: false, error: 'match must be an object'};
 		for (const key of Object.keys(match)) {
+			if (key === 'toolLoop') {
+				if (typeof match[key] !== 'boolean') return {ok: false, error: 'match.toolLoop must be a boolean'};
+				continue;
+			}
 			if (key !== 'account' && key !== 'model' && key !== 'method') return {ok: false, error: `unknown match key ${key}`};
 			if (typeof match[key] !== 'string') return {ok: false, error: `match.${key} must be a string`};
 		}

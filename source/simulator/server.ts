@@ -1,5 +1,6 @@
 // The HTTP server: routes Google's URL shapes (custom-verb `/v1internal:<method>`, LRO polling, OAuth) and the
 // `/__sim/*` control endpoints, records every request, and shuts down without waiting on stalled scripts.
+import {setMaxListeners} from 'node:events';
 import {type IncomingMessage, type ServerResponse, createServer} from 'node:http';
 import type {AddressInfo} from 'node:net';
 import {CLOUDCODE_GET_METHODS, CLOUDCODE_POST_METHODS, handleCloudCode} from './cloudcode-routes.js';
@@ -31,6 +32,8 @@ class SimServer {
 	private readonly maxRecorded: number;
 
 	constructor(options: SimulatorOptions) {
+		// Every sleeping answer (slow first byte, stalls, paced chunks) listens on this one signal: hundreds at once are normal.
+		setMaxListeners(0, this.abort.signal);
 		this.state = createState(options, this.abort.signal);
 		this.maxRecorded = options.maxRecorded ?? 1000;
 	}
@@ -175,6 +178,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
 		requests: sim.requests,
 		updateAccount: (email, patch) => sim.state.accounts.update(email, patch),
 		reset: () => sim.reset(),
+		openConnections: () => new Promise<number>((resolve, reject) => server.getConnections((error, count) => (error ? reject(error) : resolve(count)))),
 		close() {
 			closed ??= new Promise<void>((resolve) => {
 				sim.stop();

@@ -89,8 +89,11 @@ export type FaultScript =
 export type SimScript = AnswerScript | FaultScript;
 
 export type FaultRule = {
-	/** without `method` a rule matches only generate calls (streamGenerateContent, generateContent) */
-	match?: {account?: string; model?: string; method?: string};
+	/**
+	 * Without `method` a rule matches only generate calls (streamGenerateContent, generateContent). `toolLoop`: true
+	 * matches only requests that continue a tool loop (the last turn carries functionResponses), false only others.
+	 */
+	match?: {account?: string; model?: string; method?: string; toolLoop?: boolean};
 	/** how many matching requests consume it (default 1) */
 	times?: number;
 	script: SimScript;
@@ -152,5 +155,7 @@ export type Simulator = {
 	updateAccount(email: string, patch: Partial<Omit<SimAccount, 'email'>>): void;
 	/** clears rules, recorded requests, prompt-cache memory, counters and account state; issued access tokens stay valid */
 	reset(): void;
+	/** HTTP connections open to the simulator right now (idle keep-alive ones included): for leak checks */
+	openConnections(): Promise<number>;
 	close(): Promise<void>;
 };

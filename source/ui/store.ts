@@ -1,7 +1,7 @@
 // Everything live that the dashboard shows is held here, outside React: request events go into a ring buffer and
 // are published at most every `flushMs` (default 100 ms, ~10 Hz) as one immutable snapshot that components read with
 // useSyncExternalStore. A burst of thousands of requests costs one React render per flush, not one per request.
-import type {EventBus, NoticeRecord, RequestRecord} from '../events.js';
+import {type EventBus, type NoticeRecord, type RequestRecord, isFailedRequest} from '../events.js';
 
 export type Timers = {
 	setTimeout: (callback: () => void, ms: number) => unknown;
@@ -58,9 +58,6 @@ export type RequestStoreOptions = {
 	timers?: Timers;
 };
 
-export function isErrorRecord(record: RequestRecord): boolean {
-	return record.status >= 400 || record.status === 0 || (record.error !== undefined && record.error !== '');
-}
 
 const WINDOW_SECONDS = 60;
 
@@ -103,7 +100,7 @@ export class RequestStore {
 		this.head = (this.head + 1) % this.capacity;
 		if (this.size < this.capacity) this.size++;
 		this.total++;
-		const error = isErrorRecord(record);
+		const error = isFailedRequest(record);
 		if (error) this.errors++;
 		const now = Math.floor(this.timers.now() / 1000);
 		const slot = now % WINDOW_SECONDS;

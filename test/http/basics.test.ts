@@ -106,6 +106,7 @@ describe('HTTP basics', () => {
 		for (const [body, pattern] of cases) {
 			const response = await post('/v1/messages', body);
 			assert.equal(response.status, 400, String(body));
+			assert.equal(response.headers.get('x-should-retry'), 'false', 'clients are told not to retry what cannot change');
 			const error = errorOf(response.json);
 			assert.equal(error.type, 'invalid_request_error');
 			assert.match(error.message, pattern);

@@ -80,6 +80,7 @@ describe('error statuses through the SDK', () => {
 		fault({kind: 'http_error', error: 'rate_limit', retryDelaySec: 42});
 		const limited = await expectStatus(stack.client.messages.create(base), Anthropic.RateLimitError, 429, 'rate_limit_error');
 		assert.equal(limited.headers?.get('retry-after'), '42');
+		assert.equal(limited.headers?.get('x-should-retry'), null, 'a limit is worth retrying: the default applies');
 		const reset = new Date(Date.now() + 3_600_000).toISOString();
 		fault({kind: 'http_error', error: 'quota_exhausted', resetTime: reset, arrayWrapped: true});
 		const exhausted = await expectStatus(stack.client.messages.create(base), Anthropic.RateLimitError, 429, 'rate_limit_error');

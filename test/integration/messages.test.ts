@@ -53,9 +53,11 @@ describe('text', () => {
 	});
 
 	it('maps the names Claude Code asks for', async () => {
-		const message = await stack.client.messages.create({model: 'claude-haiku-4-5-20251001', max_tokens: 50, messages: [{role: 'user', content: 'title please'}]});
-		assert.equal(message.model, 'gemini-3-flash');
+		const {data: message, response} = await stack.client.messages.create({model: 'claude-haiku-4-5-20251001', max_tokens: 50, messages: [{role: 'user', content: 'title please'}]}).withResponse();
 		assert.equal(lastGenerateBody().model, 'gemini-3-flash');
+		// The answer names the model asked for (Claude Code drops thinking from answers of "another" model); the header names the served one.
+		assert.equal(message.model, 'claude-haiku-4-5-20251001');
+		assert.equal(response.headers.get('x-agproxy-model'), 'gemini-3-flash');
 	});
 
 	it('stop sequences: stops before the match and names it (streaming and not)', async () => {

@@ -118,6 +118,20 @@ describe('AccountPool: sticky conversations', OPTS, () => {
 		assert.equal(pool.bindingOf('s1'), A);
 	});
 
+
+	it('a 5xx retries that one request on another account; the binding stays and the next turn tries its account again', async () => {
+		const {pool, clock} = setup();
+		assert.equal(await serve(pool, 's1'), A);
+		const failed = await fail(pool, 's1', canned('server_500', clock.now()));
+		assert.deepEqual(failed, {account: A, advice: 'retry'});
+		assert.equal(await serve(pool, 's1'), B, 'the retry goes elsewhere');
+		assert.equal(pool.bindingOf('s1'), A);
+		assert.equal(await serve(pool, 's1'), A, 'the next turn is back on its account');
+		// With no other account usable, the retry stays where it is rather than failing.
+		const single = setup([A]);
+		await fail(single.pool, 's2', canned('server_500', single.clock.now()));
+		assert.equal(await serve(single.pool, 's2'), A);
+	});
 	it('limits are per model: an account exhausted on one model serves the others', async () => {
 		const {pool, clock} = setup([A]);
 		await fail(pool, 's1', canned('quota_exhausted', clock.now(), {retryDelaySec: 3600}), 'claude-opus-4-6-thinking');

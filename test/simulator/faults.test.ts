@@ -190,6 +190,21 @@ describe('enqueued rules', () => {
 		assert.deepEqual((whole.json as {response: {candidates: unknown[]}}).response.candidates[0], {content: {role: 'model'}, finishReason: 'STOP'});
 	});
 
+	test('match by toolLoop: only a request that continues a tool loop consumes the rule', async () => {
+		s.enqueue({match: {toolLoop: true}, script: {kind: 'http_error', error: 'server_500'}});
+		const loop = envelope(MODEL, [
+			user('run it'),
+			{role: 'model', parts: [{functionCall: {name: 'Bash', args: {command: 'ls'}, id: 'toolu_1'}}]},
+			{role: 'user', parts: [{functionResponse: {name: 'Bash', id: 'toolu_1', response: {output: 'a.txt'}}}]},
+		]);
+		assert.equal((await stream(s, body(), token)).status, 200, 'a fresh question passes');
+		assert.equal((await stream(s, loop, token)).status, 500, 'the tool-loop continuation takes the fault');
+		assert.equal((await stream(s, loop, token)).status, 200, 'once');
+		s.enqueue({match: {toolLoop: false}, script: {kind: 'http_error', error: 'server_500'}});
+		assert.equal((await stream(s, loop, token)).status, 200);
+		assert.equal((await stream(s, body(), token)).status, 500);
+	});
+
 	test('HTTP control endpoints: enqueue (one or many), token, requests, reset', async () => {
 		const control = await sim();
 		const issued = await call(control, '/__sim/token', {email: ACCOUNT});

@@ -10,12 +10,13 @@ import {test} from 'node:test';
 import {fileURLToPath} from 'node:url';
 import {openDataStore} from '../../source/store/data-store.js';
 import {DAY1, DAY2, EMAIL} from './crash-writer.js';
-import {account, quickCheck, seeded, sleep, tempDataDir} from './helpers.js';
+import {seededRandom} from '../helpers/random.js';
+import {account, quickCheck, sleep, tempDataDir} from './helpers.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
-const KILLS = 16;
-const BUDGET_MS = 14_000;
+// A fixed number of kills, not a time budget: on a loaded machine each takes longer, but the test checks the same thing.
+const KILLS = 12;
 const SEED = 20_260_401;
 
 type Run = {readyAt?: number; durable: number; killedWhile: 'start-up' | 'writing'};
@@ -62,21 +63,21 @@ async function runAndKill(dir: string, random: () => number): Promise<Run> {
 	return run;
 }
 
-test(`kill -9 at ${KILLS} random moments: the file always opens, passes quick_check and holds one whole written state`, {timeout: 60_000}, async (t) => {
+test(`kill -9 at ${KILLS} random moments: the file always opens, passes quick_check and holds one whole written state`, {timeout: 110_000}, async (t) => {
 	const dir = tempDataDir();
 	const setup = await openDataStore(dir);
 	setup.groups.create({alias: 'g', strategy: 'priority', createdAt: 'now'});
 	await setup.accounts.upsert(account(EMAIL, {refreshToken: 'rt-0'}));
 	setup.close();
 
-	const random = seeded(SEED);
+	const random = seededRandom(SEED);
 	const started = Date.now();
 	let previous = 0;
 	let kills = 0;
 	let progressed = 0;
 	let acknowledged = 0;
 	let duringStartUp = 0;
-	while (kills < KILLS && Date.now() - started < BUDGET_MS) {
+	while (kills < KILLS) {
 		const run = await runAndKill(dir, random);
 		kills++;
 		if (run.killedWhile === 'start-up') duringStartUp++;
@@ -117,7 +118,6 @@ test(`kill -9 at ${KILLS} random moments: the file always opens, passes quick_ch
 		assert.equal(store.stats().saves, 0, 'checking saved nothing');
 	}
 	t.diagnostic(`${kills} kills (${duringStartUp} during start-up) in ${Date.now() - started} ms; final state ${previous}; ${progressed} runs made progress, ${acknowledged} saw durable acks`);
-	assert.ok(kills >= 10, `only ${kills} kills fit in the time budget`);
 	assert.ok(progressed >= kills / 3, `the writer made progress in ${progressed} of ${kills} runs`);
 	assert.ok(previous > 0);
 });

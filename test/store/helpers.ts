@@ -105,14 +105,3 @@ export async function deadPid(): Promise<number> {
 	return child.pid;
 }
 
-/** A small deterministic PRNG (mulberry32), so random test schedules can be replayed from the seed. */
-export function seeded(seed: number): () => number {
-	let state = seed >>> 0;
-	return () => {
-		state = (state + 0x6d2b79f5) >>> 0;
-		let t = state;
-		t = Math.imul(t ^ (t >>> 15), t | 1);
-		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-		return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-	};
-}

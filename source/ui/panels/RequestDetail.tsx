@@ -2,11 +2,10 @@
 // endpoint, what went wrong), and the error text. esc goes back.
 import {Box} from 'ink';
 import type {ReactElement} from 'react';
-import type {RequestRecord} from '../../events.js';
+import {type RequestRecord, isFailedRequest} from '../../events.js';
 import {Line, type Segment} from '../components/Line.js';
 import {type Column, Table} from '../components/Table.js';
 import {clockTime, formatLatency, formatTokens, wrapLines} from '../format.js';
-import {isErrorRecord} from '../store.js';
 
 type Attempt = NonNullable<RequestRecord['attempts']>[number] & {index: number};
 
@@ -23,7 +22,7 @@ function field(label: string, value: string, tone?: Segment['tone']): Segment[] 
 }
 
 export function RequestDetail({record, width, height}: {record: RequestRecord; width: number; height: number}): ReactElement {
-	const error = isErrorRecord(record);
+	const error = isFailedRequest(record);
 	const asked = record.modelAsked ?? '-';
 	const served = record.modelServed;
 	const model = served === undefined || served === asked ? asked : `${asked} → ${served}`;

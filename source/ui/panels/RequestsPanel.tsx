@@ -3,7 +3,7 @@
 // While the selection is on the newest row it follows new requests; once moved it stays on its request.
 import {Box} from 'ink';
 import {type ReactElement, useMemo, useState} from 'react';
-import type {RequestRecord} from '../../events.js';
+import {type RequestRecord, isFailedRequest} from '../../events.js';
 import {Line} from '../components/Line.js';
 import {type Column, Table} from '../components/Table.js';
 import {TextField} from '../components/TextField.js';
@@ -12,7 +12,6 @@ import {useDashboard} from '../hooks/context.js';
 import {Priority, useKeys} from '../hooks/useKeys.js';
 import {useSignal} from '../hooks/useSignal.js';
 import {editText, isDown, isEnter, isEscape, isPageDown, isPageUp, isUp} from '../keymap.js';
-import {isErrorRecord} from '../store.js';
 import {RequestDetail} from './RequestDetail.js';
 
 function modelCell(record: RequestRecord): string {
@@ -42,7 +41,7 @@ export function matchesFilter(record: RequestRecord, filter: string): boolean {
 }
 
 const rowKey = (record: RequestRecord): string => record.id;
-const rowTone = (record: RequestRecord): 'error' | undefined => (isErrorRecord(record) ? 'error' : undefined);
+const rowTone = (record: RequestRecord): 'error' | undefined => (isFailedRequest(record) ? 'error' : undefined);
 
 export function RequestsPanel({width, height, active}: {width: number; height: number; active: boolean}): ReactElement {
 	const {requests} = useDashboard();

@@ -1,0 +1,148 @@
+// Claude Code end to end: the pinned real client (test/e2e/client) runs headless against a real agproxy (pool over
+// simulator accounts, proxy.db in a temp dir) in front of the Cloud Code simulator. Nothing here talks to the internet.
+import {spawn} from 'node:child_process';
+import {existsSync, mkdtempSync, rmSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
+import {fileURLToPath} from 'node:url';
+import {loadOAuthConfig} from '../../source/accounts/oauth.js';
+import {type App, startApp} from '../../source/app.js';
+import {loadConfig} from '../../source/config.js';
+import {type RecordedRequest, type SimAccount, type Simulator, startSimulator} from '../../source/simulator/index.js';
+import {openDataStore} from '../../source/store/index.js';
+
+export const CLAUDE_BIN = fileURLToPath(new URL('client/node_modules/.bin/claude', import.meta.url));
+export const CLAUDE_VERSION = '2.1.197';
+
+export const E2E_ACCOUNTS: SimAccount[] = ['first', 'second', 'third'].map(name => ({
+	email: `${name}@e2e.test`,
+	refreshToken: `1//refresh-e2e-${name}`,
+	project: `project-e2e-${name}`,
+	tier: 'free-tier',
+}));
+
+export type E2E = {sim: Simulator; app: App; dataDir: string; close: () => Promise<void>};
+
+/** agproxy as a user runs it: accounts in proxy.db, the pool, tokens refreshed at the (simulated) Google token URL. */
+export async function startE2E(env: NodeJS.ProcessEnv = {}): Promise<E2E> {
+	if (!existsSync(CLAUDE_BIN)) throw new Error(`Claude Code is not installed: run \`npm ci --prefix test/e2e/client\` (npm run test:e2e does)`);
+	const sim = await startSimulator({port: 0, accounts: E2E_ACCOUNTS});
+	const dataDir = mkdtempSync(join(tmpdir(), 'agproxy-e2e-'));
+	const seed = await openDataStore(dataDir);
+	for (const account of E2E_ACCOUNTS) {
+		await seed.accounts.upsert({email: account.email, refreshToken: account.refreshToken, projectId: account.project ?? '', tier: 'free-tier', enabled: true, addedAt: new Date().toISOString()});
+	}
+	seed.close();
+	const config = loadConfig({port: 0, upstream: sim.url, dataDir}, {AGPROXY_MAX_WAIT_MS: '5000', ...env});
+	const app = await startApp(config, {oauth: {...loadOAuthConfig({}), tokenUrl: sim.oauth.tokenUrl, userinfoUrl: sim.oauth.userinfoUrl, authUrl: sim.oauth.authUrl}});
+	return {
+		sim,
+		app,
+		dataDir,
+		close: async () => {
+			await app.stop();
+			await sim.close();
+			rmSync(dataDir, {recursive: true, force: true});
+		},
+	};
+}
+
+/** The JSON Claude Code prints with `--output-format json` (the fields the tests read). */
+export type ClaudeResult = {
+	type: 'result';
+	subtype: string;
+	is_error: boolean;
+	/** set when an API error ended the run */
+	api_error_status?: number;
+	num_turns: number;
+	result?: string;
+	session_id?: string;
+	usage?: {input_tokens?: number; output_tokens?: number; cache_read_input_tokens?: number};
+};
+
+export type ClaudeRun = {code: number | null; result: ClaudeResult | undefined; stdout: string; stderr: string; workspace: string};
+
+export type ClaudeOptions = {
+	baseUrl: string;
+	prompt: string;
+	workspace: string;
+	model?: string;
+	apiKey?: string;
+	allowedTools?: string[];
+	timeoutMs?: number;
+};
+
+/** Runs `claude -p` once in `workspace` with a throwaway HOME, offline, and parses its JSON result. */
+export async function runClaude(options: ClaudeOptions): Promise<ClaudeRun> {
+	const home = mkdtempSync(join(tmpdir(), 'agproxy-e2e-home-'));
+	const env: NodeJS.ProcessEnv = {
+		PATH: process.env['PATH'],
+		HOME: home,
+		TERM: 'dumb',
+		ANTHROPIC_BASE_URL: options.baseUrl,
+		ANTHROPIC_API_KEY: options.apiKey ?? 'sk-e2e-open',
+		CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+		DISABLE_TELEMETRY: '1',
+		DISABLE_AUTOUPDATER: '1',
+		DISABLE_ERROR_REPORTING: '1',
+		// Claude Code refuses to skip permission checks as root unless it believes it is sandboxed; harmless otherwise.
+		IS_SANDBOX: '1',
+		...(options.model === undefined ? {} : {ANTHROPIC_MODEL: options.model}),
+	};
+	const args = ['-p', options.prompt, '--output-format', 'json', '--allowedTools', ...(options.allowedTools ?? ['Bash', 'Read', 'Write'])];
+	try {
+		return await new Promise<ClaudeRun>((resolve, reject) => {
+			const child = spawn(CLAUDE_BIN, args, {cwd: options.workspace, env, stdio: ['ignore', 'pipe', 'pipe']});
+			let stdout = '';
+			let stderr = '';
+			child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+			child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+			const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 90_000);
+			child.on('error', error => {
+				clearTimeout(timer);
+				reject(error);
+			});
+			child.on('close', code => {
+				clearTimeout(timer);
+				resolve({code, result: parseResult(stdout), stdout, stderr, workspace: options.workspace});
+			});
+		});
+	} finally {
+		rmSync(home, {recursive: true, force: true});
+	}
+}
+
+function parseResult(stdout: string): ClaudeResult | undefined {
+	for (const line of stdout.trim().split('\n').reverse()) {
+		try {
+			const value = JSON.parse(line) as unknown;
+			if (typeof value === 'object' && value !== null && (value as {type?: unknown}).type === 'result') return value as ClaudeResult;
+		} catch {
+			// Not the result line.
+		}
+	}
+	return undefined;
+}
+
+export function makeWorkspace(): {dir: string; remove: () => void} {
+	const dir = mkdtempSync(join(tmpdir(), 'agproxy-e2e-ws-'));
+	return {dir, remove: () => rmSync(dir, {recursive: true, force: true})};
+}
+
+/** The generate calls the simulator saw for the conversation whose first user text carries `tag`. */
+export function generateCalls(sim: Simulator, tag: string): RecordedRequest[] {
+	return sim.requests.filter(r => (r.rpc === 'streamGenerateContent' || r.rpc === 'generateContent') && JSON.stringify(r.body).includes(tag));
+}
+
+/** A readable account of a failed run for assertion messages. */
+export function describeRun(run: ClaudeRun): string {
+	return `exit ${run.code}\nstdout: ${run.stdout.slice(0, 2000)}\nstderr: ${run.stderr.slice(0, 2000)}`;
+}
+
+export async function waitFor(condition: () => boolean, timeoutMs = 5000): Promise<void> {
+	const deadline = Date.now() + timeoutMs;
+	while (!condition()) {
+		if (Date.now() > deadline) throw new Error('timed out waiting for a condition');
+		await new Promise(resolve => setTimeout(resolve, 10));
+	}
+}
