@@ -49,12 +49,22 @@ export class SqlDataStore implements DataStore {
 	}
 
 	flush(): Promise<void> {
+		this.usage.flush();
 		return this.file.flush();
 	}
 
 	/** Final synchronous save, then the database and the writer lock (if the store took it) are released. */
 	close(): void {
 		this.accounts.close();
+		try {
+			// Usage still batched in memory goes into the final save.
+			if (!this.file.isClosed) this.usage.flush();
+		} finally {
+			this.closeFile();
+		}
+	}
+
+	private closeFile(): void {
 		try {
 			this.file.close();
 		} finally {

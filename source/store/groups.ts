@@ -66,6 +66,9 @@ function checkMembers(value: unknown, what: string): GroupMember[] {
 }
 
 export class SqlGroupRepository implements GroupRepository {
+	/** get() runs on every request (is the model an alias?): answers are remembered until the next committed change. */
+	private memo = {generation: -1, groups: new Map<string, GroupRecord | undefined>()};
+
 	constructor(private readonly file: DatabaseFile) {}
 
 	/** Global groups first, then by owner; each alias once per owner. */
@@ -82,6 +85,18 @@ export class SqlGroupRepository implements GroupRepository {
 	}
 
 	get(alias: string, owner?: string): GroupRecord | undefined {
+		if (this.memo.generation !== this.file.generation) this.memo = {generation: this.file.generation, groups: new Map()};
+		const key = `${alias}\u0000${owner ?? ''}`;
+		if (!this.memo.groups.has(key)) {
+			// Bounded: a client sending many distinct model names must not grow it without end.
+			if (this.memo.groups.size >= 1000) this.memo.groups.clear();
+			this.memo.groups.set(key, this.read(alias, owner));
+		}
+		const group = this.memo.groups.get(key);
+		return group === undefined ? undefined : {...group, members: group.members.map((member) => ({...member}))};
+	}
+
+	private read(alias: string, owner: string | undefined): GroupRecord | undefined {
 		const found = this.find(alias, owner);
 		if (found === undefined) return undefined;
 		const where = `member of ${describe(found.group.alias, found.group.owner)}`;

@@ -1,5 +1,5 @@
 // Usage aggregated per (user, model, UTC day): record() adds a request's counters to its row (an upsert), so the
-// table grows with users x models x days, never with requests. Ordinary changes (debounced save).
+// table grows with users x models x days, never with requests. Ordinary changes (batched, then the debounced save).
 import {InputReader, RowReader} from './rows.js';
 import type {DatabaseFile, Row} from './sqlite.js';
 import type {UsageDelta, UsageRepository, UsageRow} from './types.js';
@@ -36,7 +36,20 @@ const UPSERT = `INSERT INTO usage (user_name, model, day, requests, input_tokens
 		cached_tokens = cached_tokens + excluded.cached_tokens,
 		errors = errors + excluded.errors`;
 
+/** How long usage collects in memory before one transaction writes it (then the file's own debounced save applies). */
+const USAGE_BATCH_MS = 250;
+
+type PendingUsage = {user: string; model: string; day: string; counts: [number, number, number, number, number]};
+
+/**
+ * record() is on every request's path: it adds to an in-memory row per (user, model, day) and one transaction a
+ * quarter second later writes them all, instead of a SQLite transaction per request. Reads (list) and flush/close
+ * write the pending rows first, so nothing recorded is ever missing from what is read or saved.
+ */
 export class SqlUsageRepository implements UsageRepository {
+	private pending = new Map<string, PendingUsage>();
+	private timer: NodeJS.Timeout | undefined;
+
 	constructor(private readonly file: DatabaseFile) {}
 
 	record(delta: UsageDelta): void {
@@ -45,21 +58,36 @@ export class SqlUsageRepository implements UsageRepository {
 		if (typeof at !== 'number' || !Number.isFinite(at) || Number.isNaN(new Date(at).getTime())) throw new TypeError('usage: at must be a time in ms');
 		const day = utcDay(at);
 		if (!DAY.test(day)) throw new TypeError('usage: at is out of range');
-		const params = [
-			read.anyText('user'),
-			read.text('model'),
-			day,
-			read.count('requests'),
-			read.count('inputTokens'),
-			read.count('outputTokens'),
-			read.count('cachedTokens'),
-			read.count('errors'),
-		];
-		this.file.write('ordinary', () => this.file.run(UPSERT, params));
+		const user = read.anyText('user');
+		const model = read.text('model');
+		const counts = [read.count('requests'), read.count('inputTokens'), read.count('outputTokens'), read.count('cachedTokens'), read.count('errors')] as const;
+		const key = `${user}\u0000${model}\u0000${day}`;
+		const row = this.pending.get(key);
+		if (row === undefined) this.pending.set(key, {user, model, day, counts: [...counts]});
+		else counts.forEach((n, i) => (row.counts[i] = (row.counts[i] ?? 0) + n));
+		this.timer ??= setTimeout(() => {
+			this.timer = undefined;
+			if (!this.file.isClosed) this.flush();
+		}, USAGE_BATCH_MS).unref();
+	}
+
+	/** Writes the pending rows in one transaction (a no-op when there are none). */
+	flush(): void {
+		if (this.timer !== undefined) {
+			clearTimeout(this.timer);
+			this.timer = undefined;
+		}
+		if (this.pending.size === 0) return;
+		const rows = [...this.pending.values()];
+		this.pending = new Map();
+		this.file.write('ordinary', () => {
+			for (const row of rows) this.file.run(UPSERT, [row.user, row.model, row.day, ...row.counts]);
+		});
 	}
 
 	/** Rows by day, then user, then model; `sinceDay` is inclusive. */
 	list(filter: {user?: string; sinceDay?: string} = {}): UsageRow[] {
+		this.flush();
 		const where: string[] = [];
 		const params: string[] = [];
 		if (filter.user !== undefined) {

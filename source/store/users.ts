@@ -46,6 +46,9 @@ function values(user: UserRecord): (string | number | null)[] {
 }
 
 export class SqlUserRepository implements UserRepository {
+	/** count() is asked on every request (open or keyed mode): remembered until the next committed change. */
+	private counted: {generation: number; n: number} | undefined;
+
 	constructor(private readonly file: DatabaseFile) {}
 
 	list(): UserRecord[] {
@@ -53,8 +56,12 @@ export class SqlUserRepository implements UserRepository {
 	}
 
 	count(): number {
+		const generation = this.file.generation;
+		if (this.counted?.generation === generation) return this.counted.n;
 		const row = this.file.get('SELECT COUNT(*) AS n FROM users');
-		return typeof row?.['n'] === 'number' ? row['n'] : 0;
+		const n = typeof row?.['n'] === 'number' ? row['n'] : 0;
+		this.counted = {generation, n};
+		return n;
 	}
 
 	get(name: string): UserRecord | undefined {

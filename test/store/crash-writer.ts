@@ -27,6 +27,9 @@ async function main(dir: string): Promise<void> {
 			createdAt: '2026-01-01T00:00:00.000Z',
 		});
 		store.usage.record({user: 'u', model: 'm', requests: 1, inputTokens: n, outputTokens: 0, cachedTokens: 0, errors: 0, at: n % 2 === 1 ? DAY1 : DAY2});
+		// Usage is batched in memory for a quarter second before it reaches SQLite; this test is about what a save holds,
+		// so the step writes it now (the batch itself is tested in the repository tests).
+		store.usage.flush();
 		store.groups.update('g', undefined, {members: [{model: `m${n}`, order: n, weight: 1}]});
 		const durable = store.accounts.update(EMAIL, {refreshToken: `rt-${n}`});
 		if (n % 4 === 0) {

@@ -253,6 +253,24 @@ describe('usage', () => {
 		store.close();
 	});
 
+	test('record() batches in memory: 100 requests become one transaction, written by a timer or at once by a read', async () => {
+		const dir = tempDataDir();
+		const store = await openDataStore(dir);
+		const start = store.stats().pendingChanges;
+		for (let i = 0; i < 100; i++) store.usage.record(delta({at: Date.UTC(2026, 4, 1)}));
+		assert.equal(store.stats().pendingChanges, start, 'nothing reached SQLite yet');
+		assert.equal(store.usage.list()[0]?.requests, 100, 'a read sees everything recorded');
+		assert.equal(store.stats().pendingChanges, start + 1, 'one transaction for 100 requests');
+		for (let i = 0; i < 10; i++) store.usage.record(delta({at: Date.UTC(2026, 4, 1)}));
+		const deadline = Date.now() + 5000;
+		while (store.stats().pendingChanges === start + 1 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+		assert.ok(store.stats().pendingChanges === start + 2 || store.stats().saves > 0, 'the batch timer wrote it without a read');
+		store.close();
+		const reopened = await openDataStore(dir);
+		assert.equal(reopened.usage.list()[0]?.requests, 110);
+		reopened.close();
+	});
+
 	test('bad deltas are refused', async () => {
 		const dir = tempDataDir();
 		const store = await openDataStore(dir);
