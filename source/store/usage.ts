@@ -67,7 +67,11 @@ export class SqlUsageRepository implements UsageRepository {
 		else counts.forEach((n, i) => (row.counts[i] = (row.counts[i] ?? 0) + n));
 		this.timer ??= setTimeout(() => {
 			this.timer = undefined;
-			if (!this.file.isClosed) this.flush();
+			try {
+				if (!this.file.isClosed) this.flush();
+			} catch {
+				// The rows stay pending (flush put them back); the next record, read or close tries again.
+			}
 		}, USAGE_BATCH_MS).unref();
 	}
 
@@ -78,11 +82,17 @@ export class SqlUsageRepository implements UsageRepository {
 			this.timer = undefined;
 		}
 		if (this.pending.size === 0) return;
-		const rows = [...this.pending.values()];
+		const rows = this.pending;
 		this.pending = new Map();
-		this.file.write('ordinary', () => {
-			for (const row of rows) this.file.run(UPSERT, [row.user, row.model, row.day, ...row.counts]);
-		});
+		try {
+			this.file.write('ordinary', () => {
+				for (const row of rows.values()) this.file.run(UPSERT, [row.user, row.model, row.day, ...row.counts]);
+			});
+		} catch (error) {
+			// The transaction rolled back (and nothing can be recorded during this synchronous call): keep the counts.
+			this.pending = rows;
+			throw error;
+		}
 	}
 
 	/** Rows by day, then user, then model; `sinceDay` is inclusive. */
