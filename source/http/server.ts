@@ -1,6 +1,7 @@
 // HTTP transport: routing, request ids, error rendering and request records. No business logic lives here.
 import {randomUUID} from 'node:crypto';
 import {type IncomingMessage, type Server, type ServerResponse, createServer} from 'node:http';
+import type {Duplex} from 'node:stream';
 import type {AccountPool} from '../accounts/pool.js';
 import {limitsJson, limitsTable} from '../accounts/limits-view.js';
 import {type AdminContext, handleAdmin} from '../admin/server.js';
@@ -41,6 +42,35 @@ export type ServerDeps = {
 
 export type HttpServer = {server: Server; inFlight: () => number; drained: () => Promise<void>};
 
+/** randomUUID draws from a cached entropy pool; randomBytes per request was 2% of agproxy's CPU. */
+function newRequestId(): string {
+	return `req_${randomUUID().replaceAll('-', '').slice(0, 24)}`;
+}
+
+/**
+ * Requests Node refuses before our handler sees them (stalled past the request timeout, unparsable HTTP, headers too
+ * large) get the same Anthropic error JSON and request-id as everything else, instead of Node's bare status line.
+ */
+function answerClientError(error: Error & {code?: string}, socket: Duplex): void {
+	if (error.code === 'ECONNRESET' || !socket.writable) {
+		socket.destroy();
+		return;
+	}
+	const [status, reason, type, message] =
+		error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+			? [408, 'Request Timeout', 'timeout_error', 'the request did not arrive in time (AGPROXY_REQUEST_TIMEOUT_MS)']
+			: error.code === 'HPE_HEADER_OVERFLOW'
+				? [431, 'Request Header Fields Too Large', 'request_too_large', 'the request headers are too large']
+				: [400, 'Bad Request', 'invalid_request_error', 'malformed HTTP request'];
+	const requestId = newRequestId();
+	const body = JSON.stringify({type: 'error', error: {type, message}, request_id: requestId});
+	// Written, then the socket destroyed at once (as Node itself does): a request still reading its body must end now.
+	socket.write(
+		`HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nrequest-id: ${requestId}\r\nconnection: close\r\n\r\n${body}`,
+	);
+	socket.destroy();
+}
+
 export function createHttpServer(deps: ServerDeps): HttpServer {
 	let inFlight = 0;
 	let waiters: Array<() => void> = [];
@@ -59,6 +89,7 @@ export function createHttpServer(deps: ServerDeps): HttpServer {
 			}
 		});
 	});
+	server.on('clientError', answerClientError);
 	return {
 		server,
 		inFlight: () => inFlight,
@@ -67,8 +98,7 @@ export function createHttpServer(deps: ServerDeps): HttpServer {
 }
 
 async function route(req: IncomingMessage, res: ServerResponse, deps: ServerDeps): Promise<void> {
-	// randomUUID draws from a cached entropy pool; randomBytes per request was 2% of agproxy's CPU.
-	const requestId = `req_${randomUUID().replaceAll('-', '').slice(0, 24)}`;
+	const requestId = newRequestId();
 	const started = Date.now();
 	const url = new URL(req.url ?? '/', 'http://localhost');
 	const record: RequestRecord = {id: requestId, time: new Date(started).toISOString(), method: req.method ?? 'GET', path: url.pathname, status: 0, latencyMs: 0};

@@ -1,5 +1,6 @@
 // The HTTP surface that needs no upstream: probes, health, models, count_tokens, 404s and bad input, over a real socket.
 import assert from 'node:assert/strict';
+import {connect} from 'node:net';
 import {after, before, describe, it} from 'node:test';
 import {type App, startApp} from '../../source/app.js';
 import {MemoryDataStore} from '../../source/store/memory.js';
@@ -69,6 +70,25 @@ describe('HTTP basics', () => {
 		assert.equal(next.data[0]?.id, body.data[2]?.id);
 		const one = await call(`/v1/models/${body.data[0]?.id}`);
 		assert.equal((one.json as {id: string}).id, body.data[0]?.id);
+	});
+
+	it('answers HTTP that Node cannot parse with a 400 in Anthropic shape, then closes', async () => {
+		const raw = async (bytes: string): Promise<string> => {
+			const socket = connect(Number(new URL(app.url).port), '127.0.0.1');
+			let text = '';
+			socket.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+			socket.write(bytes);
+			await new Promise(resolve => socket.on('close', resolve));
+			return text;
+		};
+		for (const bytes of ['NOT HTTP AT ALL\r\n\r\n', `GET / HTTP/1.1\r\nhost: x\r\nbad header line\r\n\r\n`]) {
+			const answer = await raw(bytes);
+			assert.match(answer, /^HTTP\/1\.1 400 Bad Request\r\n/);
+			assert.match(answer, /\r\nrequest-id: req_[0-9a-f]{24}\r\n/);
+			const body = JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)) as {error: {type: string}};
+			assert.equal(body.error.type, 'invalid_request_error');
+		}
+		assert.equal((await call('/health')).status, 200);
 	});
 
 	it('answers unknown paths and methods with a 404 in Anthropic shape', async () => {

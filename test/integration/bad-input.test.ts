@@ -413,7 +413,14 @@ describe('clients that stall or vanish mid-request', () => {
 			const responses = await within(Promise.all(clients.map(c => c.closed)), 8000, 'slow clients were not cut off');
 			const elapsed = Date.now() - started;
 			assert.ok(elapsed >= 800, `cut off after ${elapsed} ms, not before the 1 s request timeout`);
-			for (const [i, response] of responses.entries()) assert.match(response, /^HTTP\/1\.1 408 /, `client ${i}`);
+			for (const [i, response] of responses.entries()) {
+				assert.match(response, /^HTTP\/1\.1 408 /, `client ${i}`);
+				assert.match(response, /\r\nrequest-id: req_[0-9a-f]{24}\r\n/, `client ${i}: request-id`);
+				const body = JSON.parse(response.slice(response.indexOf('\r\n\r\n') + 4)) as {type: string; error: {type: string; message: string}};
+				assert.equal(body.type, 'error');
+				assert.equal(body.error.type, 'timeout_error');
+				assert.match(body.error.message, /did not arrive in time/);
+			}
 		} finally {
 			for (const timer of timers) clearInterval(timer);
 		}
