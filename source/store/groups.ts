@@ -1,6 +1,7 @@
 // Model groups (an alias that stands for several models) and their members. owner undefined = a global group;
 // a user's group goes away with the user (foreign key cascade). Ordinary changes (debounced save).
 import {StoreReferenceError} from './errors.js';
+import {UntilChange} from './memo.js';
 import {InputReader, RowReader, isObject, nullable} from './rows.js';
 import type {DatabaseFile, Row} from './sqlite.js';
 import {type GroupMember, type GroupRecord, type GroupRepository, type GroupStrategy, StoreConflictError} from './types.js';
@@ -66,10 +67,12 @@ function checkMembers(value: unknown, what: string): GroupMember[] {
 }
 
 export class SqlGroupRepository implements GroupRepository {
-	/** get() runs on every request (is the model an alias?): answers are remembered until the next committed change. */
-	private memo = {generation: -1, groups: new Map<string, GroupRecord | undefined>()};
+	/** get() runs on every request (is the model an alias?). */
+	private readonly found: UntilChange<GroupRecord | undefined>;
 
-	constructor(private readonly file: DatabaseFile) {}
+	constructor(private readonly file: DatabaseFile) {
+		this.found = new UntilChange(file);
+	}
 
 	/** Global groups first, then by owner; each alias once per owner. */
 	list(): GroupRecord[] {
@@ -85,14 +88,8 @@ export class SqlGroupRepository implements GroupRepository {
 	}
 
 	get(alias: string, owner?: string): GroupRecord | undefined {
-		if (this.memo.generation !== this.file.generation) this.memo = {generation: this.file.generation, groups: new Map()};
-		const key = `${alias}\u0000${owner ?? ''}`;
-		if (!this.memo.groups.has(key)) {
-			// Bounded: a client sending many distinct model names must not grow it without end.
-			if (this.memo.groups.size >= 1000) this.memo.groups.clear();
-			this.memo.groups.set(key, this.read(alias, owner));
-		}
-		const group = this.memo.groups.get(key);
+		const group = this.found.get(`${alias}\u0000${owner ?? ''}`, () => this.read(alias, owner));
+		// A copy: callers may change what they get without touching the remembered answer.
 		return group === undefined ? undefined : {...group, members: group.members.map((member) => ({...member}))};
 	}
 

@@ -1,6 +1,7 @@
 // Users and their API keys (only the sha256 of a key is stored). Creating, re-keying, changing rights of and deleting
 // a user are credential changes, saved at once; `lastUsedAt` alone is an ordinary change (debounced).
 import {StoreConflictError, type UserRecord, type UserRepository} from './types.js';
+import {UntilChange} from './memo.js';
 import {InputReader, RowReader, applyPatch, nullable} from './rows.js';
 import type {DatabaseFile, Row} from './sqlite.js';
 
@@ -46,22 +47,22 @@ function values(user: UserRecord): (string | number | null)[] {
 }
 
 export class SqlUserRepository implements UserRepository {
-	/** count() is asked on every request (open or keyed mode): remembered until the next committed change. */
-	private counted: {generation: number; n: number} | undefined;
+	/** count() is asked on every request (open or keyed mode). */
+	private readonly counted: UntilChange<number>;
 
-	constructor(private readonly file: DatabaseFile) {}
+	constructor(private readonly file: DatabaseFile) {
+		this.counted = new UntilChange(file);
+	}
 
 	list(): UserRecord[] {
 		return this.file.all(`SELECT ${COLUMNS} FROM users ORDER BY id`).map(parseUserRow);
 	}
 
 	count(): number {
-		const generation = this.file.generation;
-		if (this.counted?.generation === generation) return this.counted.n;
-		const row = this.file.get('SELECT COUNT(*) AS n FROM users');
-		const n = typeof row?.['n'] === 'number' ? row['n'] : 0;
-		this.counted = {generation, n};
-		return n;
+		return this.counted.get('', () => {
+			const row = this.file.get('SELECT COUNT(*) AS n FROM users');
+			return typeof row?.['n'] === 'number' ? row['n'] : 0;
+		});
 	}
 
 	get(name: string): UserRecord | undefined {
