@@ -155,7 +155,7 @@ export function printReport(report: Report): void {
 		table(
 			['agproxy process', 'CPU (% of one core)', 'CPU per request', 'RSS', 'failed'],
 			[
-				['--daemon (JSON log lines)', `${d.daemon.cpuPercent.toFixed(1)}%`, ms((d.daemon.cpuPercent * 10) / d.rate), mb(d.daemon.rss), `${d.daemon.failed}/${d.daemon.sent}`],
+				[`--daemon (JSON log lines)${d.daemonRuns === undefined ? '' : `, mean of a run before and after: ${d.daemonRuns.map(c => `${c.toFixed(1)}%`).join(' / ')}`}`, `${d.daemon.cpuPercent.toFixed(1)}%`, ms((d.daemon.cpuPercent * 10) / d.rate), mb(d.daemon.rss), `${d.daemon.failed}/${d.daemon.sent}`],
 				[
 					`dashboard (${(d.dashboard.terminalBytesPerSecond / 1000).toFixed(1)} kB/s to the terminal; \`script\` itself ${d.dashboard.scriptCpuPercent.toFixed(1)}%)`,
 					`${d.dashboard.cpuPercent.toFixed(1)}%`,
@@ -163,9 +163,20 @@ export function printReport(report: Report): void {
 					mb(d.dashboard.rss),
 					`${d.dashboard.failed}/${d.dashboard.sent}`,
 				],
-				['the dashboard’s share (difference)', `${(d.dashboard.cpuPercent - d.daemon.cpuPercent).toFixed(1)}%`, ms(((d.dashboard.cpuPercent - d.daemon.cpuPercent) * 10) / d.rate), '', ''],
+				['the dashboard’s share (difference)', `${(d.dashboard.cpuPercent - d.daemon.cpuPercent).toFixed(1)}%`, ms(((d.dashboard.cpuPercent - d.daemon.cpuPercent) * 10) / d.rate), `+${mb(d.dashboard.rss - d.daemon.rss)}`, ''],
 			],
 		);
+		if (d.daemonIdle && d.dashboardIdle) {
+			out(`Idle for ${d.idleSeconds ?? '?'} s before the load (no request; a dashboard with no countdown on screen should draw nothing):`);
+			out();
+			table(
+				['agproxy process', 'CPU (% of one core)', 'RSS', 'to the terminal'],
+				[
+					['--daemon', `${d.daemonIdle.cpuPercent.toFixed(2)}%`, mb(d.daemonIdle.rss), ''],
+					['dashboard', `${d.dashboardIdle.cpuPercent.toFixed(2)}%`, mb(d.dashboardIdle.rss), `${(d.dashboardIdle.terminalBytesPerSecond ?? 0).toFixed(0)} B/s`],
+				],
+			);
+		}
 	}
 
 	if (report.profile) {

@@ -5,12 +5,13 @@ import type {ActionContext} from './actions/context.js';
 import {createAccountVerifier} from './actions/verify.js';
 import {login} from './accounts/login.js';
 import {type OAuthConfig, loadOAuthConfig} from './accounts/oauth.js';
-import type {AccountRecord} from './accounts/types.js';
+import type {AccountRecord, AccountStore} from './accounts/types.js';
 import {AccountPool, type PoolEvent} from './accounts/pool.js';
 import {parseAvailableModels} from './accounts/quota.js';
 import {TokenManager} from './accounts/tokens.js';
 import {type Config, ConfigError} from './config.js';
-import {EventBus} from './events.js';
+import type {EventEmitter} from 'node:events';
+import {EventBus, type NoticeRecord} from './events.js';
 import {openModeAllowed, openModeProblem, recordRequestUsage} from './http/auth.js';
 import {createHttpServer} from './http/server.js';
 import {ModelDirectory} from './models/directory.js';
@@ -20,8 +21,10 @@ import {type CredentialProvider, StaticCredentials} from './upstream/credentials
 import {SignatureMemory} from './upstream/signature-memory.js';
 import {createServerToken, removeServerInfo, writeServerInfo} from './store/lock.js';
 import {openDataStore} from './store/index.js';
+import type {StoreNotice} from './store/sqlite.js';
 import type {DataStore} from './store/types.js';
 import {testGroupThrough} from './service/group-test.js';
+import {AdminLive} from './admin/live.js';
 
 export type App = {
 	url: string;
@@ -51,20 +54,29 @@ export type AppOptions = {
 	 * A store given here belongs to the caller (not closed by stop()).
 	 */
 	dataStore?: DataStore;
+	/**
+	 * Accounts kept elsewhere than the data file, which still holds users, groups and usage (`--simulate`: the
+	 * simulator's demo accounts live in memory, so they never reach a real data directory).
+	 */
+	accounts?: AccountStore;
 	oauth?: OAuthConfig;
 	env?: NodeJS.ProcessEnv;
 };
 
 export async function startApp(config: Config, options: AppOptions = {}): Promise<App> {
 	const bus = options.bus ?? new EventBus();
-	const client = new UpstreamClient(config.upstreams, config.timeouts);
+	const client = new UpstreamClient(config.upstreams, config.timeouts, Date.now, config.clientVersion);
 	const models = new ModelDirectory();
 	const background = new AbortController();
 	const closers: Array<() => void> = [];
 	const startedAt = Date.now();
 	const oauth = options.oauth ?? loadOAuthConfig(options.env ?? process.env);
 	const ownsStore = options.dataStore === undefined;
-	const dataStore = options.dataStore ?? (await openDataStore(ensureDataDir(config.dataDir), {lock: 'server'}));
+	const storeNotices = relayStoreNotices(bus);
+	closers.push(storeNotices.close);
+	const opened = options.dataStore ?? (await openDataStore(ensureDataDir(config.dataDir), {lock: 'server', onNotice: storeNotices.publish}));
+	storeNotices.opened();
+	const dataStore = options.accounts === undefined ? opened : withAccounts(opened, options.accounts);
 	try {
 		const problem = openModeProblem({host: config.host, allowOpen: config.allowOpen, users: dataStore.users, fallbackKey: config.apiKey});
 		if (problem) throw new ConfigError(problem);
@@ -99,7 +111,10 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
 		});
 		closers.push(forwardPoolEvents(pool, bus));
 		const quota = pool.quota;
-		if (quota) closers.push(quota.onModels(available => models.setModels(available.models)));
+		if (quota) {
+			closers.push(quota.onModels(available => models.setModels(available.models)));
+			models.countAccountsFrom(() => quota.models().models);
+		}
 		await pool.start();
 		closers.push(() => pool?.close());
 		credentials = pool;
@@ -111,6 +126,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
 		signatures: new SignatureMemory(),
 		modelRules: config.modelRules,
 		servedModels: () => models.servedIds(),
+		modelLimits: (model: string) => models.limits(model),
 		maxAttempts: config.maxAttempts,
 		pingIntervalMs: config.pingIntervalMs,
 	};
@@ -122,12 +138,23 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
 		verifyAccounts: createAccountVerifier({store: dataStore.accounts, tokens, client}),
 	};
 	const adminToken = createServerToken();
+	// What an attached dashboard (`agproxy dashboard`) sees and asks through the admin API: events, quota refresh, sign-in.
+	let appUrl = '';
+	const live = new AdminLive({
+		bus,
+		actions,
+		...(pool ? {pool, login: options => login({oauth, client, ...options, callbackPort: 0})} : {}),
+		inFlight: () => http.inFlight(),
+		info: () => ({url: appUrl, strategy: pool ? config.strategy : 'single token', startedAt}),
+	});
+	closers.push(() => live.close());
 	const http = createHttpServer({
 		generate: generateDeps,
 		users: dataStore.users,
 		openAllowed: openModeAllowed(config.host, {allowOpen: config.allowOpen}),
+		browser: {allowedOrigins: config.allowedOrigins, allowedHosts: config.allowedHosts},
 		groups: dataStore.groups,
-		admin: {actions, token: adminToken},
+		admin: {actions, token: adminToken, live},
 		bodyLimitBytes: config.bodyLimitBytes,
 		requestTimeoutMs: config.requestTimeoutMs,
 		bus,
@@ -155,6 +182,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
 	}
 	const {port} = http.server.address() as AddressInfo;
 	const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+	appUrl = `http://${host}:${port}`;
 	if (ownsStore) {
 		// Other agproxy commands (users, groups, accounts) find this server here and use its admin API instead of the file.
 		writeServerInfo(config.dataDir, {pid: process.pid, port, token: adminToken});
@@ -189,6 +217,56 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
 		startedAt,
 		login: ({output, input, signal}) => login({oauth, client, output, input, signal, callbackPort: 0}),
 		stop,
+	};
+}
+
+/** The store with its accounts replaced; saving and closing stay the store's. */
+function withAccounts(store: DataStore, accounts: AccountStore): DataStore {
+	return {
+		accounts,
+		users: store.users,
+		groups: store.groups,
+		usage: store.usage,
+		flush: () => store.flush(),
+		close: () => store.close(),
+	};
+}
+
+/**
+ * The data file's notices (a restore from proxy.db.bak, failed background saves and their recovery) on the bus, as
+ * `store` notices. Those from opening the file come before the log or the dashboard listen (they attach once startApp
+ * returns), so each is also handed to every notice listener that attaches later: a restore is never silent.
+ */
+function relayStoreNotices(bus: EventBus): {publish: (notice: StoreNotice) => void; opened: () => void; close: () => void} {
+	const atOpen: NoticeRecord[] = [];
+	let opening = true;
+	const onNewListener = (event: string | symbol, listener: (record: NoticeRecord) => void): void => {
+		if (event !== 'notice' || atOpen.length === 0) return;
+		const records = [...atOpen];
+		// After the listener is registered (it is added right after this event), never inside the caller's own step.
+		setImmediate(() => {
+			for (const record of records) {
+				try {
+					listener(record);
+				} catch {
+					// a broken listener must not break the others
+				}
+			}
+		});
+	};
+	const emitter = bus as unknown as EventEmitter;
+	emitter.on('newListener', onNewListener);
+	return {
+		publish: notice => {
+			const record: NoticeRecord = {time: new Date().toISOString(), level: notice.level, message: notice.message, source: 'store'};
+			if (opening) atOpen.push(record);
+			bus.emit('notice', record);
+		},
+		opened: () => {
+			opening = false;
+			if (atOpen.length === 0) emitter.off('newListener', onNewListener);
+		},
+		close: () => emitter.off('newListener', onNewListener),
 	};
 }
 

@@ -2,6 +2,7 @@
 import {type ModelRule, DEFAULT_MODEL_RULES, parseModelRules} from './models/catalogue.js';
 import {resolveDataDir} from './paths.js';
 import type {Settings} from './settings.js';
+import {DEFAULT_CLIENT_VERSION, isClientVersion} from './upstream/client-version.js';
 
 export const DEFAULT_UPSTREAMS = ['https://daily-cloudcode-pa.googleapis.com', 'https://cloudcode-pa.googleapis.com'];
 
@@ -41,6 +42,12 @@ export type Config = {
 	quotaRefreshMs: number;
 	/** Serve without keys on a non-loopback address even when no user exists. */
 	allowOpen: boolean;
+	/** Web page origins allowed to call agproxy (CORS; also served keyless in open mode). `*` = any. */
+	allowedOrigins: string[];
+	/** Host names accepted in open mode besides localhost, *.localhost and IP addresses (DNS-rebinding guard). `*` = any. */
+	allowedHosts: string[];
+	/** The Antigravity client version presented to Google (User-Agent); an account may override it. */
+	clientVersion: string;
 };
 
 export class ConfigError extends Error {}
@@ -54,6 +61,12 @@ export type ConfigInput = {
 	upstream?: string | undefined;
 	modelMap?: string | undefined;
 };
+
+function clientVersionFrom(value: string | undefined): string {
+	if (value === undefined || value.trim() === '') return DEFAULT_CLIENT_VERSION;
+	if (!isClientVersion(value.trim())) throw new ConfigError(`invalid AGPROXY_CLIENT_VERSION '${value}': expected a version like ${DEFAULT_CLIENT_VERSION}`);
+	return value.trim();
+}
 
 /** Precedence: flag > environment variable > setting (settings.json) > default. */
 export function loadConfig(flags: ConfigInput, env: NodeJS.ProcessEnv = process.env, settings: Settings = {}): Config {
@@ -91,11 +104,39 @@ export function loadConfig(flags: ConfigInput, env: NodeJS.ProcessEnv = process.
 		quotaThreshold: fractionFromEnv(env, 'AGPROXY_QUOTA_THRESHOLD', settings.quotaThreshold ?? 0.05),
 		quotaRefreshMs: intFromEnv(env, 'AGPROXY_QUOTA_REFRESH_MS', 300_000),
 		allowOpen: flags.allowOpen ?? false,
+		allowedOrigins: parseOrigins(env['AGPROXY_ALLOWED_ORIGINS'] ?? settings.allowedOrigins, 'AGPROXY_ALLOWED_ORIGINS'),
+		allowedHosts: parseHostNames(env['AGPROXY_ALLOWED_HOSTS'] ?? settings.allowedHosts, 'AGPROXY_ALLOWED_HOSTS'),
+		clientVersion: clientVersionFrom(env['AGPROXY_CLIENT_VERSION'] ?? settings.clientVersion),
 	};
 	if (env['AGPROXY_ACCESS_TOKEN']) config.accessToken = env['AGPROXY_ACCESS_TOKEN'];
 	if (env['AGPROXY_PROJECT']) config.project = env['AGPROXY_PROJECT'];
 	if (env['AGPROXY_API_KEY']) config.apiKey = env['AGPROXY_API_KEY'];
 	return config;
+}
+
+/** `https://app.example,http://localhost:3000` -> exact, lowercase origins (scheme://host[:port], no path); `*` = any. */
+export function parseOrigins(value: string | undefined, name: string): string[] {
+	const items = splitList(value);
+	for (const item of items) {
+		if (item !== '*' && !ORIGIN_PATTERN.test(item)) throw new ConfigError(`invalid origin '${item}' in ${name}: expected scheme://host[:port] (no path), e.g. https://app.example, or *`);
+	}
+	return items;
+}
+
+/** `agproxy.lan,my-box` -> lowercase host names without port; `*` = any. */
+export function parseHostNames(value: string | undefined, name: string): string[] {
+	const items = splitList(value);
+	for (const item of items) {
+		if (item !== '*' && !HOST_NAME_PATTERN.test(item)) throw new ConfigError(`invalid host name '${item}' in ${name}: expected a name such as agproxy.lan (no port), or *`);
+	}
+	return items;
+}
+
+export const ORIGIN_PATTERN = /^[a-z][a-z0-9+.-]*:\/\/[^\s/?#@]+$/;
+export const HOST_NAME_PATTERN = /^[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*$/;
+
+function splitList(value: string | undefined): string[] {
+	return (value ?? '').split(',').map(item => item.trim().toLowerCase()).filter(item => item !== '');
 }
 
 function parseStrategy(value: string | undefined): Strategy {

@@ -314,19 +314,36 @@ export type RefreshTokenLogin = {
 	oauth: OAuthConfig;
 	client: UpstreamClient;
 	refreshToken: string;
-	/** skips the userinfo call when given */
+	/** Only a check: the e-mail always comes from Google (userinfo); a different one is an AccountIdentityError. */
 	email?: string;
 	discovery?: DiscoveryOptions;
 	now?: () => number;
 	signal?: AbortSignal;
 };
 
-/** An account from an existing refresh token: refresh, e-mail (unless given), project discovery. Nothing is stored. */
+/** The refresh token belongs to another Google account than the one the user named. */
+export class AccountIdentityError extends Error {
+	constructor(
+		message: string,
+		readonly actual: string,
+	) {
+		super(message);
+		this.name = 'AccountIdentityError';
+	}
+}
+
+/**
+ * An account from an existing refresh token: refresh, the e-mail from Google (never taken on trust: the same Google
+ * account must not be stored twice under two names), project discovery. Nothing is stored.
+ */
 export async function accountFromRefreshToken(params: RefreshTokenLogin): Promise<AccountRecord> {
 	const now = params.now ?? Date.now;
 	const signal = params.signal === undefined ? {} : {signal: params.signal};
 	const tokens = await refreshAccessToken(params.oauth, params.refreshToken, {now, ...signal, ...(params.email === undefined ? {} : {email: params.email})});
-	const email = params.email ?? (await fetchUserInfo(params.oauth, tokens.accessToken, signal)).email;
+	const {email} = await fetchUserInfo(params.oauth, tokens.accessToken, signal);
+	if (params.email !== undefined && params.email.trim().toLowerCase() !== email.toLowerCase()) {
+		throw new AccountIdentityError(`this refresh token belongs to ${email}, not ${params.email.trim()}: nothing was stored (drop --email, or use the token of ${params.email.trim()})`, email);
+	}
 	const found = await discoverProject(params.client, tokens.accessToken, {...params.discovery, ...signal});
 	// Google may rotate the refresh token on use: keep the one that still works.
 	return record({email, refreshToken: tokens.refreshToken ?? params.refreshToken, projectId: found.projectId, tier: found.tier, now});

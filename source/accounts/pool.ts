@@ -68,6 +68,8 @@ export type PoolEvent =
 	| {type: 'invalid'; email: string; reason: string; url?: string}
 	| {type: 'cooldown'; email: string; until: number; reason: string}
 	| {type: 'enabled'; email: string; enabled: boolean}
+	/** An account became usable after the start: added, enabled again, signed in again (the quota refresher fetches at once). */
+	| {type: 'usable'; email: string; why: 'added' | 'enabled' | 'signed in again'}
 	| {type: 'quota'; email: string}
 	| {type: 'notice'; level: 'info' | 'warn' | 'error'; message: string; email?: string};
 
@@ -169,6 +171,7 @@ export class AccountPool implements CredentialProvider, QuotaSink {
 	private readonly listeners = new Set<(event: PoolEvent) => void>();
 	private cursor = 0;
 	private loadError?: string;
+	private loadedOnce = false;
 	private reloading: Promise<void> = Promise.resolve();
 	private readonly ready: Promise<void>;
 	private readonly unwatch: () => void;
@@ -258,23 +261,33 @@ export class AccountPool implements CredentialProvider, QuotaSink {
 			return;
 		}
 		const seen = new Set<string>();
+		const usable: Array<Extract<PoolEvent, {type: 'usable'}>> = [];
 		records.forEach((record, order) => {
 			const id = key(record.email);
 			if (seen.has(id)) return;
 			seen.add(id);
 			const existing = this.entries.get(id);
 			if (existing === undefined) {
-				this.entries.set(id, this.newEntry(record, order));
+				const entry = this.newEntry(record, order);
+				this.entries.set(id, entry);
+				if (this.eligible(entry)) usable.push({type: 'usable', email: entry.email, why: 'added'});
 				return;
 			}
-			// A new login (new refresh token) or an invalid flag cleared in the store gives the account a fresh start.
-			if (existing.record.refreshToken !== record.refreshToken || (existing.record.invalid !== undefined && record.invalid === undefined)) {
+			const wasEligible = this.eligible(existing);
+			const wasEnabled = existing.record.enabled;
+			// A new login (new refresh token), an invalid flag cleared in the store or a new client version gives the account a fresh start.
+			if (
+				existing.record.refreshToken !== record.refreshToken ||
+				(existing.record.invalid !== undefined && record.invalid === undefined) ||
+				existing.record.clientVersion !== record.clientVersion
+			) {
 				existing.invalid = undefined;
 				existing.authFailures = 0;
 				existing.cooldown = undefined;
 			}
 			existing.record = record;
 			existing.order = order;
+			if (!wasEligible && this.eligible(existing)) usable.push({type: 'usable', email: existing.email, why: wasEnabled ? 'signed in again' : 'enabled'});
 		});
 		for (const [id, entry] of this.entries) {
 			if (seen.has(id)) continue;
@@ -282,6 +295,9 @@ export class AccountPool implements CredentialProvider, QuotaSink {
 			this.tokens.forget(entry.email);
 		}
 		this.emit({type: 'accounts', total: this.entries.size});
+		// The first load is the start: the quota refresher's first round fetches those accounts anyway.
+		if (this.loadedOnce) for (const event of usable) this.emit(event);
+		this.loadedOnce = true;
 	}
 
 	private newEntry(record: AccountRecord, order: number): Entry {
@@ -316,8 +332,11 @@ export class AccountPool implements CredentialProvider, QuotaSink {
 		const updated = await this.store.update(email, {enabled});
 		const entry = this.entries.get(key(email));
 		if (updated === undefined && entry === undefined) return false;
+		// Measured after the update: a store reload that ran meanwhile already counted the change.
+		const wasEligible = entry !== undefined && this.eligible(entry);
 		if (entry !== undefined) entry.record = updated ?? {...entry.record, enabled};
 		this.emit({type: 'enabled', email: entry?.email ?? email, enabled});
+		if (entry !== undefined && !wasEligible && this.eligible(entry)) this.emit({type: 'usable', email: entry.email, why: 'enabled'});
 		return true;
 	}
 
@@ -483,6 +502,12 @@ export class AccountPool implements CredentialProvider, QuotaSink {
 				});
 				if (selection.kind === 'out') throw this.outError(model, entries, selection.retryAt);
 				if (selection.kind === 'wait') {
+					// Google out of capacity and no other account to try: Claude Code and the SDKs retry a 529 themselves
+					// (with backoff), so answer at once instead of holding the client for the 5-15 s backoff.
+					const waitedFor = this.entries.get(key(selection.email));
+					if (waitedFor !== undefined && this.overloaded(waitedFor, model, now) && entries.every((entry) => this.activeLimit(entry, model, now) !== undefined)) {
+						throw this.overloadError(model, entries, this.earliestEnd(entries, model, now) ?? selection.until);
+					}
 					const ms = Math.max(0, selection.until - now);
 					this.emit({type: 'waiting', email: selection.email, model, ms, why: selection.why});
 					await this.sleep(ms, signal);
@@ -517,7 +542,7 @@ export class AccountPool implements CredentialProvider, QuotaSink {
 			const at = this.now();
 			chosen.lastUsed = at;
 			this.modelState(chosen, model).lastUsed = at;
-			const credential: Credential = {accountId: chosen.email, accessToken, project, release};
+			const credential: Credential = {accountId: chosen.email, accessToken, project, release, ...(chosen.record.clientVersion === undefined ? {} : {clientVersion: chosen.record.clientVersion})};
 			this.leases.set(credential, {entry: chosen, sessionKey, release});
 			this.emit({type: 'acquired', email: chosen.email, model, sessionKey, why});
 			return credential;
@@ -633,7 +658,7 @@ export class AccountPool implements CredentialProvider, QuotaSink {
 					if (account.refreshToken === true) this.forceRefresh(entry);
 					break;
 				case 'invalid':
-					this.markInvalid(entry, account.reason, account.url, true);
+					this.markInvalid(entry, account.reason, account.url, account.persist !== false);
 					break;
 			}
 		}
@@ -674,9 +699,38 @@ export class AccountPool implements CredentialProvider, QuotaSink {
 		return new HttpError(503, `no usable Google account: ${parts.join(', ')}. See GET /account-limits`, {}, 'api_error');
 	}
 
+	/** The account is limited for this model because Google had no capacity (and not by a longer account cooldown). */
+	private overloaded(entry: Entry, model: string, now: number): boolean {
+		const limit = this.activeLimit(entry, model, now);
+		return limit?.kind === 'capacity' && entry.models.get(model)?.limit?.overload === true && limit.until === entry.models.get(model)?.limit?.until;
+	}
+
+	/** When the first of these accounts is free again for the model (undefined when one is free now). */
+	private earliestEnd(entries: readonly Entry[], model: string, now: number): number | undefined {
+		let earliest: number | undefined;
+		for (const entry of entries) {
+			const until = this.activeLimit(entry, model, now)?.until;
+			if (until === undefined) return undefined;
+			earliest = earliest === undefined ? until : Math.min(earliest, until);
+		}
+		return earliest;
+	}
+
+	/** 529 overloaded_error: every account is out for this model, the first one back is out of capacity. */
+	private overloadError(model: string, entries: readonly Entry[], retryAt: number): HttpError {
+		const seconds = Math.max(1, Math.ceil((retryAt - this.now()) / 1000));
+		return new HttpError(
+			529,
+			`Google has no capacity for ${model} right now on ${entries.length === 1 ? 'the only Google account' : `any of the ${entries.length} Google accounts`}; retry in ${seconds}s`,
+			{'retry-after': String(seconds)},
+			'overloaded_error',
+		);
+	}
+
 	private outError(model: string, entries: readonly Entry[], retryAt: number | undefined): HttpError {
 		const now = this.now();
 		if (retryAt === undefined) return this.noAccountError();
+		if (entries.every((entry) => this.overloaded(entry, model, now))) return this.overloadError(model, entries, retryAt);
 		const counts = new Map<string, number>();
 		for (const entry of entries) {
 			const kind = this.activeLimit(entry, model, now)?.kind;
@@ -778,7 +832,10 @@ export class AccountPool implements CredentialProvider, QuotaSink {
 			entries.map(async (entry) => {
 				try {
 					await this.tokens.accessToken(entry.email, {force: true});
-					if (entry.invalid?.reason.startsWith('invalid_grant') === true) entry.invalid = undefined;
+					if (entry.invalid?.reason.startsWith('invalid_grant') === true) {
+						entry.invalid = undefined;
+						if (this.eligible(entry)) this.emit({type: 'usable', email: entry.email, why: 'signed in again'});
+					}
 					entry.authFailures = 0;
 					if (entry.cooldown?.reason.startsWith('token refresh failed') === true) entry.cooldown = undefined;
 					return {email: entry.email, ok: true};
@@ -792,10 +849,14 @@ export class AccountPool implements CredentialProvider, QuotaSink {
 
 	// ---- QuotaSink (the QuotaRefresher writes through these) ----
 
-	quotaTargets(): Array<{email: string; project?: string}> {
+	quotaTargets(): Array<{email: string; project?: string; clientVersion?: string}> {
 		return this.sortedEntries()
 			.filter((entry) => this.eligible(entry))
-			.map((entry) => ({email: entry.email, ...(entry.record.projectId === undefined ? {} : {project: entry.record.projectId})}));
+			.map((entry) => ({
+				email: entry.email,
+				...(entry.record.projectId === undefined ? {} : {project: entry.record.projectId}),
+				...(entry.record.clientVersion === undefined ? {} : {clientVersion: entry.record.clientVersion}),
+			}));
 	}
 
 	applyQuota(email: string, report: QuotaReport): void {

@@ -9,8 +9,8 @@ import {type ModelQuota, type TokenSource, InvalidGrantError} from './types.js';
 
 export type AvailableModel = {id: string; displayName: string; maxTokens?: number; maxOutputTokens?: number};
 
-/** The union over accounts, sorted by id. */
-export type AvailableModels = {updatedAt: number; models: AvailableModel[]};
+/** The union over accounts, sorted by id, with how many accounts offer each model. */
+export type AvailableModels = {updatedAt: number; models: Array<AvailableModel & {accounts: number}>};
 
 export type QuotaReport = {
 	/** When the answer arrived / when the request was sent. */
@@ -22,7 +22,8 @@ export type QuotaReport = {
 
 /** What the refresher needs from the pool. */
 export interface QuotaSink {
-	quotaTargets(): Array<{email: string; project?: string}>;
+	/** `clientVersion`: the account's own Antigravity client version, presented on its fetchAvailableModels too. */
+	quotaTargets(): Array<{email: string; project?: string; clientVersion?: string}>;
 	applyQuota(email: string, report: QuotaReport): void;
 	quotaFailed(email: string, error: UpstreamError | Error): void;
 	onChange(listener: (event: PoolEvent) => void): () => void;
@@ -133,12 +134,14 @@ export class QuotaRefresher {
 		this.schedule = options.schedule ?? defaultSchedule;
 	}
 
-	/** First refresh now (in the background), then every intervalMs, and after 429s. */
+	/** First refresh now (in the background), then every intervalMs, after 429s, and when an account becomes usable. */
 	start(): Promise<QuotaResult[]> {
 		if (this.running) return this.refresh();
 		this.running = true;
 		this.unsubscribe = this.pool.onChange((event) => {
 			if (event.type === 'failure' && event.quotaHint) this.soon(event.email);
+			// A new or re-enabled account: its quotas now, not at the next periodic refresh minutes later.
+			if (event.type === 'usable') void this.refresh(event.email);
 			if (event.type === 'accounts') this.prune();
 		});
 		const tick = (): void => {
@@ -175,7 +178,7 @@ export class QuotaRefresher {
 		const targets = this.pool.quotaTargets();
 		const chosen = email === undefined ? targets : targets.filter((target) => target.email.toLowerCase() === email.toLowerCase());
 		if (email !== undefined && chosen.length === 0) return [{email, ok: false, error: 'no such usable account'}];
-		return Promise.all(chosen.map((target) => this.refreshOne(target.email, target.project)));
+		return Promise.all(chosen.map((target) => this.refreshOne(target.email, target.project, target.clientVersion)));
 	}
 
 	/** A refresh of this account after debounceMs, at most one pending, spaced by minSpacingMs. */
@@ -192,24 +195,24 @@ export class QuotaRefresher {
 		);
 	}
 
-	private refreshOne(email: string, project: string | undefined): Promise<QuotaResult> {
+	private refreshOne(email: string, project: string | undefined, clientVersion?: string): Promise<QuotaResult> {
 		const existing = this.inFlight.get(email);
 		if (existing !== undefined) return existing;
-		const run = this.fetchOne(email, project).finally(() => this.inFlight.delete(email));
+		const run = this.fetchOne(email, project, clientVersion).finally(() => this.inFlight.delete(email));
 		this.inFlight.set(email, run);
 		return run;
 	}
 
-	private async fetchOne(email: string, project: string | undefined): Promise<QuotaResult> {
+	private async fetchOne(email: string, project: string | undefined, clientVersion?: string): Promise<QuotaResult> {
 		const startedAt = this.now();
 		this.lastFetch.set(email, startedAt);
 		const body = project === undefined ? {} : {project};
 		try {
 			let token = await this.tokens.accessToken(email);
-			let answer = await this.client.call('fetchAvailableModels', body, token);
+			let answer = await this.client.call('fetchAvailableModels', body, token, undefined, clientVersion);
 			if (!answer.ok && answer.error.kind === 'unauthenticated') {
 				token = await this.tokens.accessToken(email, {force: true});
-				answer = await this.client.call('fetchAvailableModels', body, token);
+				answer = await this.client.call('fetchAvailableModels', body, token, undefined, clientVersion);
 			}
 			if (!answer.ok) {
 				this.pool.quotaFailed(email, answer.error);
@@ -242,13 +245,21 @@ export class QuotaRefresher {
 	}
 
 	private rebuildUnion(): void {
-		const byId = new Map<string, AvailableModel>();
+		const byId = new Map<string, AvailableModel & {accounts: number}>();
 		for (const models of this.perAccount.values()) {
-			for (const model of models) if (!byId.has(model.id)) byId.set(model.id, model);
+			for (const model of models) {
+				const seen = byId.get(model.id);
+				if (seen === undefined) byId.set(model.id, {...model, accounts: 1});
+				else seen.accounts++;
+			}
 		}
 		const models = [...byId.values()].sort((a, b) => a.id.localeCompare(b.id));
 		if (JSON.stringify(models) === JSON.stringify(this.union.models)) return;
+		// Listeners hear of a different list of models; new account counts alone are only kept (read through models()).
+		const withoutCounts = (list: AvailableModels['models']): string => JSON.stringify(list.map(({accounts: _, ...model}) => model));
+		const listChanged = withoutCounts(models) !== withoutCounts(this.union.models);
 		this.union = {updatedAt: this.now(), models};
+		if (!listChanged) return;
 		for (const listener of this.listeners) {
 			try {
 				listener(this.union);

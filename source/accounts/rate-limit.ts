@@ -7,10 +7,13 @@
 //   moves) is the strategy's call against maxWaitMs; the limit is recorded the same way.
 // - QUOTA_EXHAUSTED / INSUFFICIENT_G1_CREDITS_BALANCE: exhausted until the reset Google gives. Without one, tiers of
 //   1 min, 5 min, 30 min, 2 h by consecutive failures (the quota refresher then replaces it with the real reset).
-// - Capacity (503/529, MODEL_CAPACITY_EXHAUSTED): Google's retryDelay when given, else 5–15 s (uniform jitter).
+// - Capacity (503/529, MODEL_CAPACITY_EXHAUSTED): Google's retryDelay when given, else 5–15 s (uniform jitter); the
+//   request moves to another account, and with none left the client gets 529 at once (the pool never waits it out).
 // - A bare 429 (no reason, no delay): NOT exhaustion. Tiers of 5 s, 15 s, 60 s, 5 min by consecutive failures.
 // - 401: force a token refresh and retry once on the same account; a second 401 in a row cools the account 5 min.
 // - VALIDATION_REQUIRED / ToS ban: the account is invalid, with the reason and the verification link.
+// - Client version refused ("This version of Antigravity is no longer supported"): invalid until restart or a new
+//   per-account client version, with what to change as the reason; no retry (every account shares the default).
 // - 403 other (IAM permission denied): the account cools down 5 min; the request tries another account.
 // - 5xx, transport failures, unknown statuses: counted; the 3rd in a row cools the account+model 30 s.
 // - 400 / 404: the request's own fault; no state changes and no retry.
@@ -22,8 +25,12 @@ import type {ModelState} from './types.js';
 
 export type LimitKind = NonNullable<ModelState['limit']>['kind'];
 
-/** A limit on one account+model, with when it was set (for de-duplicating concurrent failures). */
-export type ModelLimit = {kind: LimitKind; until: number; reason: string; since: number};
+/**
+ * A limit on one account+model, with when it was set (for de-duplicating concurrent failures). `overload` marks a limit
+ * set by Google saying it has no capacity (the 5xx cooldown shares the `capacity` kind but is not an overload): with no
+ * other account to try, the client gets a 529 at once rather than waiting for it.
+ */
+export type ModelLimit = {kind: LimitKind; until: number; reason: string; since: number; overload?: true};
 
 /** What the pool remembers about failures of one account+model. */
 export type FailureMemory = {
@@ -35,7 +42,7 @@ export type FailureMemory = {
 export type AccountAction =
 	| {action: 'refresh_token'}
 	| {action: 'cooldown'; until: number; reason: string; refreshToken?: boolean}
-	| {action: 'invalid'; reason: string; url?: string};
+	| {action: 'invalid'; reason: string; url?: string; /** false: only until restart (a setting fixes it, not a new login). */ persist?: boolean};
 
 export type Decision = {
 	/** The failure memory of this account+model after the failure. */
@@ -154,8 +161,8 @@ export function decideFailure(error: UpstreamError, context: DecideContext): Dec
 		duplicate,
 		...extra,
 	});
-	const limited = (kind: LimitKind, until: number, reason: string, extra: Partial<Decision> = {}): Decision =>
-		decision({...base, limit: later(activeLimit, {kind, until, reason, since: now})}, extra);
+	const limited = (kind: LimitKind, until: number, reason: string, extra: Partial<Decision> = {}, overload = false): Decision =>
+		decision({...base, limit: later(activeLimit, {kind, until, reason, since: now, ...(overload ? {overload: true as const} : {})})}, extra);
 
 	switch (error.kind) {
 		case 'rate_limited': {
@@ -180,7 +187,7 @@ export function decideFailure(error: UpstreamError, context: DecideContext): Dec
 				error.retryDelayMs !== undefined
 					? Math.max(policy.capacityMinMs, error.retryDelayMs)
 					: policy.capacityBaseMs + Math.floor(Math.min(Math.max(context.random(), 0), 0.999_999) * policy.capacitySpreadMs);
-			return limited('capacity', now + delay, `${error.reason ?? 'model capacity exhausted'} (retry in ${formatDelay(delay)})`);
+			return limited('capacity', now + delay, `${error.reason ?? 'model capacity exhausted'} (retry in ${formatDelay(delay)})`, {}, true);
 		}
 		case 'unauthenticated': {
 			if (context.authFailures === 0) return decision({...base}, {account: {action: 'refresh_token'}, sameAccount: true});
@@ -198,6 +205,10 @@ export function decideFailure(error: UpstreamError, context: DecideContext): Dec
 			return decision({...base}, {
 				account: {action: 'cooldown', until: now + policy.permissionCooldownMs, reason: `permission denied: ${error.reason ?? error.message.slice(0, 120)}`},
 			});
+		case 'client_outdated':
+			// The client version this account presents is refused: unusable until the operator sets a current one (a new
+			// `accounts set-client` or a restart with a new `clientVersion` clears it, so it is not saved as invalid).
+			return decision({...base}, {account: {action: 'invalid', reason: clientRefusedReason(error), persist: false}, retry: false});
 		case 'invalid_argument':
 		case 'not_found':
 			// The request's fault, not the account's: nothing to remember, nothing another account would do better.
@@ -210,6 +221,12 @@ export function decideFailure(error: UpstreamError, context: DecideContext): Dec
 			return decision({...base});
 		}
 	}
+}
+
+/** Short enough for the dashboard's state column, and says what to change. */
+function clientRefusedReason(error: UpstreamError): string {
+	const version = error.clientVersion ?? 'in use';
+	return `Google refuses client version ${version}: agproxy settings set clientVersion <newer> (or accounts set-client)`;
 }
 
 /** A success resets the failure count; limits set by requests that failed meanwhile stay. */

@@ -9,6 +9,8 @@ export type AccountRecord = {
 	/** e.g. free-tier, standard-tier, g1-pro-tier */
 	tier?: string;
 	enabled: boolean;
+	/** The Antigravity client version this account presents instead of the `clientVersion` setting. */
+	clientVersion?: string;
 	/** Set when Google refused the account for good (invalid_grant, verification required, ToS ban). */
 	invalid?: {reason: string; at: string; url?: string};
 	addedAt: string;
@@ -45,6 +47,11 @@ export type AccountSnapshot = {
 	email: string;
 	projectId?: string;
 	tier?: string;
+	/**
+	 * The account as a whole, worst first: invalid, disabled, then `exhausted` when ANY model is out of quota and
+	 * `rate_limited` when any model (or the account) is briefly limited. Limits are per model: such an account still
+	 * serves its other models. Which models are out, and until when, is in `models` (per model `limit`).
+	 */
 	health: AccountHealth;
 	invalidReason?: string;
 	verifyUrl?: string;
@@ -53,6 +60,11 @@ export type AccountSnapshot = {
 	inFlight: number;
 	lastUsed?: number;
 	quotaFetchedAt?: number;
+	/**
+	 * Per model the account has state for (used, failed or listed by the quota fetch), sorted by id. A model with a
+	 * `limit` (only limits still running are included) cannot be served by this account until `limit.until`:
+	 * `exhausted` = out of quota until its reset; `rate_limited` / `capacity` = briefly. Models without a limit are served.
+	 */
 	models: Record<string, ModelState>;
 };
 

@@ -3,6 +3,7 @@
 import type {AccountHealth, AccountRecord} from '../accounts/types.js';
 import {type AccountVerdict, type ActionContext, nowOf} from './context.js';
 import {InvalidError, NotFoundError, UnavailableError} from './errors.js';
+import {isClientVersion} from '../upstream/client-version.js';
 
 export const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+$/;
 
@@ -14,6 +15,8 @@ export type AccountView = {
 	enabled: boolean;
 	invalid?: {reason: string; at: string; url?: string};
 	addedAt: string;
+	/** The account's own Antigravity client version (else the `clientVersion` setting). */
+	clientVersion?: string;
 	/** From the running server's pool. */
 	health?: AccountHealth;
 	requestsServed?: number;
@@ -37,6 +40,7 @@ function view(ctx: ActionContext, record: AccountRecord): AccountView {
 		enabled: record.enabled,
 		...(record.invalid === undefined ? {} : {invalid: {...record.invalid}}),
 		addedAt: record.addedAt,
+		...(record.clientVersion === undefined ? {} : {clientVersion: record.clientVersion}),
 		...(snapshot === undefined
 			? {}
 			: {health: snapshot.health, requestsServed: snapshot.requestsServed, inFlight: snapshot.inFlight, ...(snapshot.lastUsed === undefined ? {} : {lastUsed: snapshot.lastUsed})}),
@@ -76,10 +80,29 @@ export async function upsert(ctx: ActionContext, record: AccountRecord): Promise
 	checkEmail(record.email);
 	if (record.refreshToken.trim() === '') throw new InvalidError('the refresh token is empty');
 	const existing = await ctx.store.accounts.get(record.email);
-	const next: AccountRecord = {...record, addedAt: existing?.addedAt ?? record.addedAt ?? new Date(nowOf(ctx)).toISOString()};
+	// A new sign-in keeps the account's own client version.
+	const clientVersion = record.clientVersion ?? existing?.clientVersion;
+	const next: AccountRecord = {
+		...record,
+		addedAt: existing?.addedAt ?? record.addedAt ?? new Date(nowOf(ctx)).toISOString(),
+		...(clientVersion === undefined ? {} : {clientVersion}),
+	};
 	await ctx.store.accounts.upsert(next);
 	await ctx.pool?.reload();
 	return {created: existing === undefined, account: view(ctx, next)};
+}
+
+/**
+ * Sets the Antigravity client version one account presents to Google (`undefined` goes back to the `clientVersion`
+ * setting). A running pool gives the account a fresh start at once (a refusal of the old version no longer holds).
+ */
+export async function setClientVersion(ctx: ActionContext, email: string, version: string | undefined): Promise<AccountView> {
+	checkEmail(email);
+	if (version !== undefined && !isClientVersion(version)) throw new InvalidError(`invalid client version '${version}': expected a version like 2.9.1`);
+	const updated = await ctx.store.accounts.update(email, {clientVersion: version});
+	if (updated === undefined) throw notFound(email);
+	await ctx.pool?.reload();
+	return view(ctx, updated);
 }
 
 /** Refresh, project discovery and the model list for each account; findings are written back to the store. */

@@ -150,6 +150,18 @@ export function removeMember(ctx: ActionContext, alias: string, model: string, o
 	return save(ctx, group, {members: renumbered(members)});
 }
 
+/** Sets a member's weight (used by the random strategy; kept under priority so that switching keeps it). */
+export function setWeight(ctx: ActionContext, alias: string, model: string, weight: number, options: OwnerOption = {}): GroupView {
+	const group = find(ctx, alias, options.owner);
+	validateWeight(weight);
+	const members = sorted(group.members);
+	const index = members.findIndex(member => member.model === model);
+	const member = members[index];
+	if (member === undefined) throw new NotFoundError(`'${model}' is not in group '${alias}'${ownerLabel(group.owner)}`);
+	members[index] = {...member, weight};
+	return save(ctx, group, {members});
+}
+
 /** Moves a member to a 1-based position (past the end = last). */
 export function moveMember(ctx: ActionContext, alias: string, model: string, order: number, options: OwnerOption = {}): GroupView {
 	const group = find(ctx, alias, options.owner);

@@ -71,6 +71,10 @@ export const ACTIONS = {
 		mutates: true,
 		run: (ctx, a) => groups.moveMember(ctx, a.alias, a.model, a.order, {owner: a.owner}),
 	}),
+	'groups.setWeight': define(object({alias, model, weight: number({above: 0, max: groups.MAX_WEIGHT}), owner}), {
+		mutates: true,
+		run: (ctx, a) => groups.setWeight(ctx, a.alias, a.model, a.weight, {owner: a.owner}),
+	}),
 	'groups.list': define(object({owner}), {mutates: false, run: (ctx, a) => groups.list(ctx, {owner: a.owner})}),
 	'groups.remove': define(object({alias, owner}), {mutates: true, run: (ctx, a) => groups.remove(ctx, a.alias, {owner: a.owner})}),
 	'groups.setStrategy': define(object({alias, strategy, owner}), {
@@ -89,6 +93,10 @@ export const ACTIONS = {
 		run: (ctx, a) => accounts.setEnabled(ctx, a.email, a.enabled),
 	}),
 	'accounts.remove': define(object({email}), {mutates: true, run: (ctx, a) => accounts.remove(ctx, a.email)}),
+	'accounts.setClientVersion': define(object({email, version: optional(string({max: 32}))}), {
+		mutates: true,
+		run: (ctx, a) => accounts.setClientVersion(ctx, a.email, a.version),
+	}),
 	'accounts.upsert': define(object({record: accountRecord}), {
 		mutates: true,
 		run: (ctx, a) => {

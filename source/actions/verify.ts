@@ -54,11 +54,15 @@ async function verifyOne(record: AccountRecord, deps: VerifierDeps, signal: Abor
 		if (error instanceof DiscoveryError && error.accountProblem) return markInvalid(error.message);
 		return {...base, kind: 'error', message: describeVerifyError(error)};
 	}
-	const models = await deps.client.call('fetchAvailableModels', {project: found.projectId}, accessToken, signal);
+	// The version this account presents, and where it comes from: Google refuses outdated ones.
+	const version = record.clientVersion ?? deps.client.clientVersion;
+	const client = `client ${version}${record.clientVersion === undefined ? '' : ' (account)'}`;
+	const models = await deps.client.call('fetchAvailableModels', {project: found.projectId}, accessToken, signal, version);
 	if (!models.ok) {
+		if (models.error.kind === 'client_outdated') return {...base, kind: 'error', message: models.error.message};
 		if (models.error.kind === 'validation_required') return markInvalid(VERIFICATION_REQUIRED, models.error.validationUrl);
 		if (models.error.kind === 'banned') return markInvalid(models.error.message);
-		return {...base, kind: 'error', message: `fetchAvailableModels failed (HTTP ${models.error.status}): ${models.error.message}`};
+		return {...base, kind: 'error', message: `fetchAvailableModels failed (HTTP ${models.error.status}, ${client}): ${models.error.message}`};
 	}
 	const catalogue = typeof models.json === 'object' && models.json !== null ? (models.json as Record<string, unknown>)['models'] : undefined;
 	if (typeof catalogue !== 'object' || catalogue === null || Array.isArray(catalogue)) {
@@ -70,5 +74,5 @@ async function verifyOne(record: AccountRecord, deps: VerifierDeps, signal: Abor
 	if (record.invalid !== undefined || record.projectId !== found.projectId || record.tier !== found.tier) {
 		await deps.store.update(record.email, {projectId: found.projectId, tier: found.tier, invalid: undefined});
 	}
-	return {...base, kind: 'ok', detail: `project ${found.projectId}, tier ${found.tier}, ${count} models`};
+	return {...base, kind: 'ok', detail: `project ${found.projectId}, tier ${found.tier}, ${count} models, ${client}`};
 }

@@ -3,7 +3,17 @@
 import {Agent, request} from 'undici';
 import {type ActionError, actionErrorOf, isActionErrorKind} from '../actions/errors.js';
 import {type ActionArgs, type ActionName, type ActionResult, isSlow} from '../actions/registry.js';
-import {PING_PATH, type PingAnswer, RPC_PATH} from './protocol.js';
+import {
+	EVENTS_PATH,
+	LOGIN_CANCEL_PATH,
+	LOGIN_PASTE_PATH,
+	LOGIN_PATH,
+	type LoginStartAnswer,
+	PING_PATH,
+	type PingAnswer,
+	QUOTAS_REFRESH_PATH,
+	RPC_PATH,
+} from './protocol.js';
 
 export type AdminClientOptions = {
 	/** e.g. http://127.0.0.1:8080 */
@@ -91,6 +101,59 @@ export class AdminClient {
 		const answer = json as {ok?: unknown; result?: unknown} | null;
 		if (answer?.ok !== true || !('result' in answer)) throw new AdminError(`the admin API answered ${action} without a result`);
 		return answer.result as ActionResult<N>;
+	}
+
+	/** Fetches every account's quota on the server now (the dashboard's `r`). */
+	async refreshQuotas(): Promise<void> {
+		await this.send('POST', QUOTAS_REFRESH_PATH, {}, this.options.slowTimeoutMs ?? 300_000);
+	}
+
+	/** Starts a Google sign-in on the server: its id and the URL the user opens. */
+	async startLogin(): Promise<{id: string; url: string}> {
+		const answer = (await this.send('POST', LOGIN_PATH, {}, this.options.timeoutMs ?? 30_000)) as Partial<LoginStartAnswer> | null;
+		if (typeof answer?.id !== 'string' || typeof answer.url !== 'string') throw new AdminError('the admin API answered the sign-in without an id and URL');
+		return {id: answer.id, url: answer.url};
+	}
+
+	async pasteLogin(id: string, text: string): Promise<void> {
+		await this.send('POST', LOGIN_PASTE_PATH, {id, text}, this.options.timeoutMs ?? 30_000);
+	}
+
+	async cancelLogin(id: string): Promise<void> {
+		await this.send('POST', LOGIN_CANCEL_PATH, {id}, this.options.timeoutMs ?? 30_000);
+	}
+
+	/**
+	 * Opens GET /admin/events: the body's bytes as they arrive, until the server ends the stream or `signal` aborts.
+	 * Throws AdminError when the server cannot be reached or refuses (e.g. 401 after a restart with a new token).
+	 */
+	async openEvents(signal: AbortSignal): Promise<AsyncIterable<Buffer>> {
+		let response: Awaited<ReturnType<typeof request>>;
+		try {
+			response = await request(`${this.base}${EVENTS_PATH}`, {
+				method: 'GET',
+				dispatcher: this.agent,
+				signal,
+				headers: {authorization: `Bearer ${this.options.token}`, accept: 'text/event-stream'},
+				headersTimeout: this.options.pingTimeoutMs ?? 5_000,
+				// Heartbeats come every 15 s; a silent minute means the connection is gone.
+				bodyTimeout: 60_000,
+			});
+		} catch (error) {
+			if (signal.aborted) throw new AdminError('cancelled');
+			throw new AdminError(`cannot reach agproxy at ${this.base}: ${error instanceof Error ? error.message : String(error)}`);
+		}
+		if (response.statusCode !== 200) {
+			const text = await response.body.text().catch(() => '');
+			let json: unknown;
+			try {
+				json = JSON.parse(text);
+			} catch {
+				json = undefined;
+			}
+			throw errorFrom(response.statusCode, json);
+		}
+		return response.body as AsyncIterable<Buffer>;
 	}
 
 	async close(): Promise<void> {

@@ -10,7 +10,8 @@ import {isLoopbackAddress, secretsEqual} from '../http/auth.js';
 import {StoreReferenceError} from '../store/errors.js';
 import {StoreConflictError} from '../store/types.js';
 import {VERSION} from '../version.js';
-import {ADMIN_BODY_LIMIT_BYTES, PING_PATH, RPC_PATH} from './protocol.js';
+import type {AdminLive} from './live.js';
+import {ADMIN_BODY_LIMIT_BYTES, EVENTS_PATH, LOGIN_CANCEL_PATH, LOGIN_PASTE_PATH, LOGIN_PATH, PING_PATH, QUOTAS_REFRESH_PATH, RPC_PATH} from './protocol.js';
 
 export type AdminContext = {
 	actions: ActionContext;
@@ -20,10 +21,16 @@ export type AdminContext = {
 	/** Who may call; default loopback peers only (tests swap it to simulate a remote peer). */
 	allowRemote?: (address: string | undefined) => boolean;
 	pid?: number;
+	/** The event stream, quota refresh and sign-ins of an attached dashboard (absent: those endpoints answer 503). */
+	live?: AdminLive;
 };
 
-/** What happened, for the request log (never the arguments: they may carry a refresh token). */
-export type AdminOutcome = {status: number; action?: ActionName; error?: string};
+/**
+ * What happened, for the request log (never the arguments: they may carry a refresh token). `quiet`: routine reads
+ * (ping, attaching the event stream, a read-only action that succeeded), e.g. an attached dashboard polling its users
+ * list; the event stream leaves their records out so dashboards do not fill each other's logs with their own polling.
+ */
+export type AdminOutcome = {status: number; action?: ActionName; error?: string; quiet?: boolean};
 
 
 class AdminFailure extends Error {
@@ -75,14 +82,66 @@ function parseRequest(body: unknown): {action: ActionName; args: unknown} {
 	return {action, args};
 }
 
+const LIVE_PATHS = new Set([EVENTS_PATH, QUOTAS_REFRESH_PATH, LOGIN_PATH, LOGIN_PASTE_PATH, LOGIN_CANCEL_PATH]);
+
+function requireMethod(req: IncomingMessage, pathname: string, method: 'GET' | 'POST'): void {
+	if (req.method !== method) throw new AdminFailure(405, `${req.method ?? '?'} ${pathname}: use ${method}`);
+}
+
+/** `{id}` or `{id, text}` for the sign-in endpoints; unknown fields refused like the RPC's. */
+function parseLoginBody(body: unknown, withText: boolean): {id: string; text: string} {
+	if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new AdminFailure(400, 'expected a JSON object', 'invalid');
+	const {id, text, ...rest} = body as Record<string, unknown>;
+	const extra = Object.keys(rest).concat(!withText && text !== undefined ? ['text'] : []);
+	if (extra.length > 0) throw new AdminFailure(400, `unknown field '${extra[0]}'`, 'invalid');
+	if (typeof id !== 'string' || !/^[0-9a-f]{1,64}$/.test(id)) throw new AdminFailure(400, 'id: expected the id POST /admin/login answered', 'invalid');
+	if (withText && (typeof text !== 'string' || text.trim() === '' || text.length > 8192)) {
+		throw new AdminFailure(400, 'text: expected the pasted redirect URL or code (1-8192 characters)', 'invalid');
+	}
+	return {id, text: typeof text === 'string' ? text : ''};
+}
+
+/** The dashboard's endpoints beside the RPC (see protocol.ts). The event stream stays open after this returns. */
+async function handleLive(pathname: string, req: IncomingMessage, res: ServerResponse, ctx: AdminContext): Promise<AdminOutcome> {
+	const live = ctx.live;
+	if (live === undefined) throw new AdminFailure(503, `${pathname} is not served by this agproxy`, 'unavailable');
+	if (pathname === EVENTS_PATH) {
+		requireMethod(req, pathname, 'GET');
+		if (!live.attach(req, res)) throw new AdminFailure(503, 'too many dashboards are attached to this agproxy', 'unavailable');
+		return {status: 200, quiet: true};
+	}
+	requireMethod(req, pathname, 'POST');
+	const body = await readJsonBody(req, ctx.bodyLimitBytes ?? ADMIN_BODY_LIMIT_BYTES);
+	if (pathname === QUOTAS_REFRESH_PATH) {
+		await live.refreshQuotas();
+		send(res, 200, {ok: true});
+	} else if (pathname === LOGIN_PATH) {
+		if (typeof body !== 'object' || body === null || Array.isArray(body) || Object.keys(body).length > 0) throw new AdminFailure(400, 'expected an empty JSON object {}', 'invalid');
+		send(res, 200, {ok: true, ...(await live.startLogin())});
+	} else if (pathname === LOGIN_PASTE_PATH) {
+		const {id, text} = parseLoginBody(body, true);
+		live.pasteLogin(id, text);
+		send(res, 200, {ok: true});
+	} else {
+		live.cancelLogin(parseLoginBody(body, false).id);
+		send(res, 200, {ok: true});
+	}
+	return {status: 200};
+}
+
 /**
- * Serves GET /admin/ping and POST /admin/rpc (and answers 404/405 for anything else under /admin). Always answers;
+ * Serves GET /admin/ping, POST /admin/rpc and the dashboard's endpoints (and answers 404/405 for anything else under /admin). Always answers;
  * never throws. Call it for every path under /admin before the /v1 key check.
  */
 export async function handleAdmin(req: IncomingMessage, res: ServerResponse, ctx: AdminContext): Promise<AdminOutcome> {
 	const pathname = new URL(req.url ?? '/', 'http://localhost').pathname.replace(/\/+$/, '');
 	let action: ActionName | undefined;
 	const abort = new AbortController();
+	// The record of this request is emitted by the HTTP layer right after we return: tell the event stream to skip it.
+	const quiet = (outcome: AdminOutcome): AdminOutcome => {
+		if (outcome.quiet === true) ctx.live?.hideRecord(String(res.getHeader('request-id') ?? ''));
+		return outcome;
+	};
 	const onClose = (): void => {
 		if (!res.writableFinished) abort.abort();
 	};
@@ -92,8 +151,9 @@ export async function handleAdmin(req: IncomingMessage, res: ServerResponse, ctx
 		if (pathname === PING_PATH) {
 			if (req.method !== 'GET' && req.method !== 'HEAD') throw new AdminFailure(405, `${req.method ?? '?'} ${PING_PATH}: use GET`);
 			send(res, 200, {ok: true, pid: ctx.pid ?? process.pid, version: VERSION});
-			return {status: 200};
+			return quiet({status: 200, quiet: true});
 		}
+		if (LIVE_PATHS.has(pathname)) return quiet(await handleLive(pathname, req, res, ctx));
 		if (pathname !== RPC_PATH) throw new AdminFailure(404, `no admin endpoint ${pathname}: use POST ${RPC_PATH}`);
 		if (req.method !== 'POST') throw new AdminFailure(405, `${req.method ?? '?'} ${RPC_PATH}: use POST`);
 		const request = parseRequest(await readJsonBody(req, ctx.bodyLimitBytes ?? ADMIN_BODY_LIMIT_BYTES));
@@ -107,7 +167,7 @@ export async function handleAdmin(req: IncomingMessage, res: ServerResponse, ctx
 			}
 		}
 		send(res, 200, {ok: true, result: result ?? null});
-		return {status: 200, action};
+		return quiet({status: 200, action, ...(mutates(request.action) ? {} : {quiet: true})});
 	} catch (error) {
 		const failure = failureOf(error);
 		send(res, failure.status, {

@@ -17,15 +17,20 @@ export type DocumentBlock = {
 	cache_control?: CacheControl;
 };
 export type ToolUseBlock = {type: 'tool_use'; id: string; name: string; input: Record<string, unknown>; cache_control?: CacheControl};
+/** Tool search (Claude Code 2.1.3xx): a tool_result naming a deferred tool loads it for the rest of the conversation. */
+export type ToolReferenceBlock = {type: 'tool_reference'; tool_name: string};
 export type ToolResultBlock = {
 	type: 'tool_result';
 	tool_use_id: string;
-	content: string | Array<TextBlock | ImageBlock | DocumentBlock>;
+	content: string | Array<TextBlock | ImageBlock | DocumentBlock | ToolReferenceBlock>;
 	is_error?: boolean;
 	cache_control?: CacheControl;
 };
 export type ThinkingBlock = {type: 'thinking'; thinking: string; signature: string};
 export type RedactedThinkingBlock = {type: 'redacted_thinking'; data: string};
+/** A web search answer sent back as history (assistant messages only): kept as what was searched and found. */
+export type ServerToolUseParam = {type: 'server_tool_use'; id: string; name: string; input: Record<string, unknown>};
+export type WebSearchToolResultParam = {type: 'web_search_tool_result'; tool_use_id: string; content: Array<{url: string; title: string}> | {error_code: string}};
 
 export type ContentBlock =
 	| TextBlock
@@ -34,7 +39,9 @@ export type ContentBlock =
 	| ToolUseBlock
 	| ToolResultBlock
 	| ThinkingBlock
-	| RedactedThinkingBlock;
+	| RedactedThinkingBlock
+	| ServerToolUseParam
+	| WebSearchToolResultParam;
 
 /** `system` messages appear mid-conversation in Claude Code's requests. */
 export type MessageRole = 'user' | 'assistant' | 'system';
@@ -47,6 +54,8 @@ export type CustomTool = {
 	description?: string;
 	input_schema: Record<string, unknown>;
 	cache_control?: CacheControl;
+	/** Tool search: hidden from the model until a tool_reference in a tool_result loads it. */
+	defer_loading?: boolean;
 };
 
 /** Anthropic-hosted tools (web_search_20250305, …): identified by a versioned `type`. */
@@ -96,15 +105,27 @@ export type Usage = {
 	output_tokens: number;
 	cache_read_input_tokens: number;
 	cache_creation_input_tokens: number;
+	/** Only on answers to a web-search request: how many searches the answer made. */
+	server_tool_use?: {web_search_requests: number};
 };
 
 /** Image output is not in Anthropic's public schema; agproxy emits Gemini image parts this way. */
 export type ResponseImageBlock = {type: 'image'; source: Base64ImageSource};
 
+/** Web search (Google Search grounding upstream) as Anthropic's server tool blocks. */
+export type DirectCaller = {type: 'direct'};
+export type WebSearchResult = {type: 'web_search_result'; url: string; title: string; encrypted_content: string; page_age: string | null};
+export type WebSearchResultError = {type: 'web_search_tool_result_error'; error_code: 'max_uses_exceeded' | 'unavailable' | 'invalid_tool_input' | 'too_many_requests' | 'query_too_long'};
+export type ServerToolUseBlock = {type: 'server_tool_use'; id: string; name: 'web_search'; input: {query: string}; caller: DirectCaller};
+export type WebSearchToolResultBlock = {type: 'web_search_tool_result'; tool_use_id: string; content: WebSearchResult[] | WebSearchResultError; caller: DirectCaller};
+export type WebSearchCitation = {type: 'web_search_result_location'; url: string; title: string | null; cited_text: string; encrypted_index: string};
+
 export type ResponseBlock =
-	| {type: 'text'; text: string}
+	| {type: 'text'; text: string; citations?: WebSearchCitation[]}
 	| {type: 'thinking'; thinking: string; signature: string}
 	| {type: 'tool_use'; id: string; name: string; input: Record<string, unknown>}
+	| ServerToolUseBlock
+	| WebSearchToolResultBlock
 	| ResponseImageBlock;
 
 export type Message = {
@@ -127,6 +148,8 @@ export type StreamEvent =
 				| {type: 'text'; text: ''}
 				| {type: 'thinking'; thinking: ''; signature: ''}
 				| {type: 'tool_use'; id: string; name: string; input: Record<string, never>}
+				| (Omit<ServerToolUseBlock, 'input'> & {input: Record<string, never>})
+				| WebSearchToolResultBlock
 				| ResponseImageBlock;
 	  }
 	| {
@@ -136,7 +159,8 @@ export type StreamEvent =
 				| {type: 'text_delta'; text: string}
 				| {type: 'thinking_delta'; thinking: string}
 				| {type: 'signature_delta'; signature: string}
-				| {type: 'input_json_delta'; partial_json: string};
+				| {type: 'input_json_delta'; partial_json: string}
+				| {type: 'citations_delta'; citation: WebSearchCitation};
 	  }
 	| {type: 'content_block_stop'; index: number}
 	| {

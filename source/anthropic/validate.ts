@@ -12,6 +12,7 @@ import type {
 	ThinkingConfig,
 	Tool,
 	ToolChoice,
+	ToolReferenceBlock,
 } from './types.js';
 import {
 	type Json,
@@ -29,10 +30,34 @@ import {
 import {sniffImageType} from './media.js';
 
 const IMAGE_TYPES = ['image/jpeg', 'image/png', 'image/gif', 'image/webp'] as const;
-const BLOCK_TYPES = ['text', 'image', 'document', 'tool_use', 'tool_result', 'thinking', 'redacted_thinking'] as const;
+const BLOCK_TYPES = ['text', 'image', 'document', 'tool_use', 'tool_result', 'thinking', 'redacted_thinking', 'server_tool_use', 'web_search_tool_result'] as const;
 const MAX_SCHEMA_DEPTH = 48;
 /** Deeper tool inputs (or server tool objects) would overflow the stack of recursive consumers such as JSON.stringify. */
 const MAX_INPUT_DEPTH = 64;
+
+/**
+ * Element caps: every request's work (validation, translation, the upstream body) grows with these counts, so a
+ * hostile body must not make them unbounded. Far above what Claude Code sends (a long session has a few thousand
+ * messages and a few dozen tools); the body's JSON value cap (http/body.ts) bounds the parse before these run.
+ */
+export const LIMITS = {
+	messages: 20_000,
+	/** Content blocks in all messages together, blocks inside tool_result content included. */
+	contentBlocks: 100_000,
+	tools: 10_000,
+	systemBlocks: 1_000,
+	stopSequences: 1_000,
+} as const;
+
+/** A list longer than its cap: 400 naming the field and the cap. */
+function capped(value: unknown, path: string, cap: number, what: string): unknown[] {
+	const items = array(value, path);
+	if (items.length > cap) fail(path, `${items.length} ${what} is more than agproxy accepts (at most ${cap} per request)`);
+	return items;
+}
+
+/** Counts content blocks across the whole request against LIMITS.contentBlocks. */
+type BlockBudget = {left: number};
 
 export function validateMessagesRequest(body: unknown): MessagesRequest {
 	const root = object(body, 'body');
@@ -41,7 +66,7 @@ export function validateMessagesRequest(body: unknown): MessagesRequest {
 	const maxTokens = number(root['max_tokens'], 'max_tokens', {integer: true, min: 1});
 	const stopSequences = root['stop_sequences'] === undefined || root['stop_sequences'] === null
 		? undefined
-		: array(root['stop_sequences'], 'stop_sequences').map((s, i) => string(s, `stop_sequences.${i}`, {nonEmpty: true}));
+		: capped(root['stop_sequences'], 'stop_sequences', LIMITS.stopSequences, 'stop sequences').map((s, i) => string(s, `stop_sequences.${i}`, {nonEmpty: true}));
 	const thinking = request.thinking;
 	if (thinking?.type === 'enabled' && thinking.budget_tokens >= maxTokens) {
 		fail('thinking.budget_tokens', `must be less than max_tokens (${maxTokens})`);
@@ -68,13 +93,14 @@ function validateCommon(root: Json): CountTokensRequest {
 	if (root['model'] === undefined) fail('model', 'field required');
 	const model = string(root['model'], 'model', {nonEmpty: true});
 	if (root['messages'] === undefined) fail('messages', 'field required');
-	const rawMessages = array(root['messages'], 'messages');
+	const rawMessages = capped(root['messages'], 'messages', LIMITS.messages, 'messages');
 	if (rawMessages.length === 0) fail('messages', 'at least one message is required');
-	const messages = rawMessages.map((m, i) => validateMessage(m, `messages.${i}`));
+	const budget: BlockBudget = {left: LIMITS.contentBlocks};
+	const messages = rawMessages.map((m, i) => validateMessage(m, i, budget));
 	const result: CountTokensRequest = {model, messages};
 	if (root['system'] !== undefined && root['system'] !== null) result.system = validateSystem(root['system']);
 	if (root['tools'] !== undefined && root['tools'] !== null) {
-		result.tools = array(root['tools'], 'tools').map((t, i) => validateTool(t, `tools.${i}`));
+		result.tools = capped(root['tools'], 'tools', LIMITS.tools, 'tools').map((t, i) => validateTool(t, `tools.${i}`));
 		const names = new Set<string>();
 		for (const [i, tool] of result.tools.entries()) {
 			if (names.has(tool.name)) fail(`tools.${i}.name`, `duplicate tool name '${tool.name}'`);
@@ -103,26 +129,60 @@ function validateCommon(root: Json): CountTokensRequest {
 	return result;
 }
 
-function validateMessage(value: unknown, path: string): MessageParam {
+function validateMessage(value: unknown, index: number, budget: BlockBudget): MessageParam {
+	const path = `messages.${index}`;
 	const message = object(value, path);
 	const role = oneOf(message['role'], `${path}.role`, ['user', 'assistant', 'system'] as const);
+	if (role === 'system') return validateSystemMessage(message, index, budget);
 	const content = message['content'];
 	if (typeof content === 'string') return {role, content: [{type: 'text', text: content}]};
 	if (content === undefined) fail(`${path}.content`, 'field required');
-	const blocks = array(content, `${path}.content`).map((b, i) => validateBlock(b, `${path}.content.${i}`));
+	const blocks = spend(array(content, `${path}.content`), `${path}.content`, budget).map((b, i) => validateBlock(b, `${path}.content.${i}`, budget));
 	return {role, content: blocks};
+}
+
+/** Takes a list of blocks out of the request's budget; 400 once the request holds more than the cap. */
+function spend(blocks: unknown[], path: string, budget: BlockBudget): unknown[] {
+	budget.left -= blocks.length;
+	if (budget.left < 0) fail(path, `the request holds more than ${LIMITS.contentBlocks} content blocks (agproxy's cap, tool_result contents included)`);
+	return blocks;
+}
+
+/**
+ * Mid-conversation system messages, as Claude Code sends them (beta mid-conversation-system-2026-04-07: e.g. the list of
+ * agent types after the first user message). Accepted: `role: "system"` anywhere but first, with content that is a
+ * non-blank string or a list of text blocks with some non-blank text (cache_control allowed and dropped). Translation
+ * turns it into a <system-reminder> note in the user turn. Anything else is a 400 naming the field.
+ */
+function validateSystemMessage(message: Record<string, unknown>, index: number, budget: BlockBudget): MessageParam {
+	const path = `messages.${index}`;
+	if (index === 0) {
+		fail(`${path}.role`, "a conversation cannot start with a system message: put instructions in the top-level 'system' field (system messages are accepted after the first message)");
+	}
+	const content = message['content'];
+	if (content === undefined) fail(`${path}.content`, 'field required');
+	const blocks: TextBlock[] =
+		typeof content === 'string'
+			? [{type: 'text', text: content}]
+			: spend(array(content, `${path}.content`), `${path}.content`, budget).map((raw, j) => {
+					const block = object(raw, `${path}.content.${j}`);
+					if (block['type'] !== 'text') fail(`${path}.content.${j}.type`, `a system message holds only text blocks, got ${JSON.stringify(block['type'])}`);
+					return {type: 'text', text: string(block['text'], `${path}.content.${j}.text`)};
+				});
+	if (!blocks.some(block => block.text.trim() !== '')) fail(`${path}.content`, 'a system message needs some non-blank text');
+	return {role: 'system', content: blocks};
 }
 
 function validateSystem(value: unknown): TextBlock[] {
 	if (typeof value === 'string') return value.length > 0 ? [{type: 'text', text: value}] : [];
-	return array(value, 'system').map((block, i) => {
+	return capped(value, 'system', LIMITS.systemBlocks, 'system blocks').map((block, i) => {
 		const item = object(block, `system.${i}`);
 		if (item['type'] !== 'text') fail(`system.${i}.type`, `expected 'text', got ${JSON.stringify(item['type'])}`);
 		return {type: 'text', text: string(item['text'], `system.${i}.text`)};
 	});
 }
 
-function validateBlock(value: unknown, path: string): ContentBlock {
+function validateBlock(value: unknown, path: string, budget: BlockBudget): ContentBlock {
 	const block = object(value, path);
 	const type = block['type'];
 	switch (type) {
@@ -140,13 +200,16 @@ function validateBlock(value: unknown, path: string): ContentBlock {
 		case 'tool_result': {
 			const toolUseId = string(block['tool_use_id'], `${path}.tool_use_id`, {nonEmpty: true});
 			const raw = block['content'];
-			let content: string | Array<TextBlock | ImageBlock | DocumentBlock> = '';
+			let content: string | Array<TextBlock | ImageBlock | DocumentBlock | ToolReferenceBlock> = '';
 			if (typeof raw === 'string') content = raw;
 			else if (raw !== undefined && raw !== null) {
-				content = array(raw, `${path}.content`).map((item, i) => {
-					const inner = validateBlock(item, `${path}.content.${i}`);
+				content = spend(array(raw, `${path}.content`), `${path}.content`, budget).map((item, i): TextBlock | ImageBlock | DocumentBlock | ToolReferenceBlock => {
+					// Tool search's answer (Claude Code's ToolSearch): the tools it loads.
+					const reference = object(item, `${path}.content.${i}`);
+					if (reference['type'] === 'tool_reference') return {type: 'tool_reference', tool_name: string(reference['tool_name'], `${path}.content.${i}.tool_name`, {nonEmpty: true})};
+					const inner = validateBlock(item, `${path}.content.${i}`, budget);
 					if (inner.type !== 'text' && inner.type !== 'image' && inner.type !== 'document') {
-						fail(`${path}.content.${i}.type`, `'${inner.type}' is not allowed inside tool_result (expected text, image or document)`);
+						fail(`${path}.content.${i}.type`, `'${inner.type}' is not allowed inside tool_result (expected text, image, document or tool_reference)`);
 					}
 					return inner;
 				});
@@ -158,9 +221,29 @@ function validateBlock(value: unknown, path: string): ContentBlock {
 			return {type, thinking: string(block['thinking'], `${path}.thinking`), signature: optionalString(block['signature'], `${path}.signature`) ?? ''};
 		case 'redacted_thinking':
 			return {type, data: string(block['data'], `${path}.data`)};
+		case 'server_tool_use':
+		case 'web_search_tool_result':
+			return validateWebSearchBlock(block, path);
 		default:
 			return fail(`${path}.type`, `unknown content block type ${JSON.stringify(type)} (expected one of ${BLOCK_TYPES.join(', ')})`);
 	}
+}
+
+/** A web search answer replayed as history: only what translation keeps (query; result titles and URLs) is read. */
+function validateWebSearchBlock(block: Json, path: string): ContentBlock {
+	if (block['type'] === 'server_tool_use') {
+		const input = block['input'] === undefined ? {} : object(block['input'], `${path}.input`);
+		if (depthExceeds(input, MAX_INPUT_DEPTH)) fail(`${path}.input`, `is nested deeper than ${MAX_INPUT_DEPTH} levels`);
+		return {type: 'server_tool_use', id: string(block['id'], `${path}.id`, {nonEmpty: true}), name: string(block['name'], `${path}.name`, {nonEmpty: true}), input};
+	}
+	const toolUseId = string(block['tool_use_id'], `${path}.tool_use_id`, {nonEmpty: true});
+	const raw = block['content'];
+	if (!Array.isArray(raw)) return {type: 'web_search_tool_result', tool_use_id: toolUseId, content: {error_code: string(object(raw, `${path}.content`)['error_code'], `${path}.content.error_code`)}};
+	const content = array(raw, `${path}.content`).map((item, i) => {
+		const result = object(item, `${path}.content.${i}`);
+		return {url: string(result['url'], `${path}.content.${i}.url`), title: string(result['title'], `${path}.content.${i}.title`)};
+	});
+	return {type: 'web_search_tool_result', tool_use_id: toolUseId, content};
 }
 
 function validateImage(block: Json, path: string): ImageBlock {
@@ -221,7 +304,8 @@ function validateTool(value: unknown, path: string): Tool {
 	if (schema['type'] !== undefined && schema['type'] !== 'object') fail(`${path}.input_schema.type`, `expected 'object', got ${JSON.stringify(schema['type'])}`);
 	if (depthExceeds(schema, MAX_SCHEMA_DEPTH)) fail(`${path}.input_schema`, `is nested deeper than ${MAX_SCHEMA_DEPTH} levels`);
 	const description = optionalString(tool['description'], `${path}.description`);
-	return {name, input_schema: schema, ...(description === undefined ? {} : {description})};
+	const deferred = boolean(tool['defer_loading'], `${path}.defer_loading`);
+	return {name, input_schema: schema, ...(description === undefined ? {} : {description}), ...(deferred === true ? {defer_loading: true} : {})};
 }
 
 function validateToolChoice(value: unknown): ToolChoice {

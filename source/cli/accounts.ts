@@ -35,7 +35,7 @@ export type AccountsContext = {
 	/** resolveDataDir(...) */
 	dataDir: string;
 	/** from loadConfig(...) */
-	config: {upstreams: string[]; timeouts: Timeouts};
+	config: {upstreams: string[]; timeouts: Timeouts; clientVersion?: string};
 	/** for tests: a browser launcher, the sign-in timeout, onboarding poll pacing */
 	openBrowser?: (url: string) => Promise<boolean>;
 	loginTimeoutMs?: number;
@@ -45,7 +45,7 @@ export type AccountsContext = {
 	target?: TargetOptions;
 };
 
-const COMMANDS = ['add', 'list', 'verify', 'remove', 'enable', 'disable'] as const;
+const COMMANDS = ['add', 'list', 'verify', 'remove', 'enable', 'disable', 'set-client'] as const;
 type Command = (typeof COMMANDS)[number];
 
 function isCommand(value: string): value is Command {
@@ -83,16 +83,23 @@ export async function runAccounts(args: string[], flags: AccountsFlags, io: Acco
 	const fail = (line: string): void => void io.stderr.write(`agproxy: ${line}\n`);
 	let command: Command;
 	let email: string | undefined;
+	let version: string | undefined;
 	let oauth: OAuthConfig;
 	try {
 		const [name, ...rest] = args;
 		if (name === undefined) throw new UsageError(`missing accounts command (one of: ${COMMANDS.join(', ')})`);
 		if (!isCommand(name)) throw new UsageError(`unknown accounts command '${name}' (one of: ${COMMANDS.join(', ')})`);
 		command = name;
-		const needsEmail = command === 'remove' || command === 'enable' || command === 'disable';
+		const needsEmail = command === 'remove' || command === 'enable' || command === 'disable' || command === 'set-client';
 		if (needsEmail) {
 			email = rest.shift();
 			if (email === undefined || email.trim() === '') throw new UsageError(`missing <email>: agproxy accounts ${command} <email>`);
+		}
+		if (command === 'set-client') {
+			// `default` goes back to the clientVersion setting.
+			const given = rest.shift();
+			if (given === undefined || given.trim() === '') throw new UsageError('missing <version>: agproxy accounts set-client <email> <version|default>');
+			version = given.trim() === 'default' ? undefined : given.trim();
 		}
 		if (rest.length > 0) throw new UsageError(`unexpected argument '${rest[0]}' for 'accounts ${command}'`);
 		checkFlags(command, flags);
@@ -106,7 +113,7 @@ export async function runAccounts(args: string[], flags: AccountsFlags, io: Acco
 	}
 
 	let client: UpstreamClient | undefined;
-	const upstream = (): UpstreamClient => (client ??= new UpstreamClient(context.config.upstreams, context.config.timeouts));
+	const upstream = (): UpstreamClient => (client ??= new UpstreamClient(context.config.upstreams, context.config.timeouts, Date.now, context.config.clientVersion));
 	const targetOptions = context.target ?? {};
 	const signal = context.signal === undefined ? {} : {signal: context.signal};
 	try {
@@ -124,6 +131,12 @@ export async function runAccounts(args: string[], flags: AccountsFlags, io: Acco
 				const address = email ?? '';
 				const updated = await withTarget(context.dataDir, targetOptions, t => t.call('accounts.setEnabled', {email: address, enabled: command === 'enable'}));
 				say(`${command === 'enable' ? 'Enabled' : 'Disabled'} ${updated.email}.`);
+				return 0;
+			}
+			case 'set-client': {
+				const address = email ?? '';
+				const updated = await withTarget(context.dataDir, targetOptions, t => t.call('accounts.setClientVersion', {email: address, ...(version === undefined ? {} : {version})}));
+				say(`${updated.email} now presents ${updated.clientVersion === undefined ? 'the clientVersion setting' : `client version ${updated.clientVersion}`}.`);
 				return 0;
 			}
 			case 'add': {
@@ -152,7 +165,10 @@ export async function runAccounts(args: string[], flags: AccountsFlags, io: Acco
 								discovery,
 							});
 				const stored = await withTarget(context.dataDir, targetOptions, t => t.call('accounts.upsert', {record}));
-				say(`${stored.created ? 'Added' : 'Updated'} ${record.email} (project ${record.projectId ?? '?'}, tier ${record.tier ?? '?'}).`);
+				const where = `project ${record.projectId ?? '?'}, tier ${record.tier ?? '?'}`;
+				// The e-mail is Google's (never typed): one Google account is one stored account, whatever it was called.
+				if (stored.created) say(`Added ${record.email} (${where}).`);
+				else say(`Updated ${record.email} (${where}): this Google account was already stored, so its refresh token was replaced; no second account was added.`);
 				return 0;
 			}
 			case 'verify': {
@@ -191,6 +207,10 @@ function describe(error: unknown): string {
 }
 
 function status(account: AccountView): string {
+	return `${health(account)}${account.clientVersion === undefined ? '' : ` (client ${account.clientVersion})`}`;
+}
+
+function health(account: AccountView): string {
 	if (account.invalid !== undefined) return `invalid: ${account.invalid.reason}${account.invalid.url === undefined ? '' : ` (open ${account.invalid.url})`}`;
 	if (account.health !== undefined && account.health !== 'active' && account.health !== 'disabled') return account.health.replace('_', ' ');
 	return 'ok';
@@ -206,6 +226,7 @@ function list(accounts: AccountView[], json: boolean, say: (line: string) => voi
 			enabled: a.enabled,
 			invalid: a.invalid ?? null,
 			addedAt: a.addedAt,
+			...(a.clientVersion === undefined ? {} : {clientVersion: a.clientVersion}),
 			...(a.health === undefined ? {} : {health: a.health, requestsServed: a.requestsServed ?? 0}),
 		}));
 		say(JSON.stringify(visible, null, 2));

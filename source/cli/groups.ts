@@ -1,5 +1,5 @@
-// `agproxy groups …`: model groups (an alias served by one of its member models). create, add, remove, move, list,
-// delete, strategy, test. Runs through the running server's admin API when there is one, else on the data directory
+// `agproxy groups …`: model groups (an alias served by one of its member models). create, add, remove, move, weight,
+// list, delete, strategy, test. Runs through the running server's admin API when there is one, else on the data directory
 // (cli/target.ts); `test` needs the running server. Returns the exit code: 0 done, 1 the operation failed, 2 bad usage.
 import type {GroupView} from '../actions/groups.js';
 import {InvalidError} from '../actions/errors.js';
@@ -18,7 +18,7 @@ export type GroupsFlags = {
 
 export type GroupsContext = {dataDir: string; target?: TargetOptions};
 
-const COMMANDS = ['create', 'add', 'remove', 'move', 'list', 'delete', 'strategy', 'test'] as const;
+const COMMANDS = ['create', 'add', 'remove', 'move', 'weight', 'list', 'delete', 'strategy', 'test'] as const;
 type Command = (typeof COMMANDS)[number];
 
 /** Positional arguments and the flags each command takes. */
@@ -27,6 +27,7 @@ const SYNTAX: Record<Command, {args: readonly string[]; flags: readonly string[]
 	add: {args: ['<alias>', '<model>'], flags: ['--order', '--weight', '--user']},
 	remove: {args: ['<alias>', '<model>'], flags: ['--user']},
 	move: {args: ['<alias>', '<model>', '<order>'], flags: ['--user']},
+	weight: {args: ['<alias>', '<model>', '<weight>'], flags: ['--user']},
 	list: {args: [], flags: ['--json', '--user']},
 	delete: {args: ['<alias>'], flags: ['--user']},
 	strategy: {args: ['<alias>', 'priority|random'], flags: ['--user']},
@@ -46,6 +47,13 @@ function parseOrder(value: number | string, what: string): number {
 	const order = typeof value === 'number' ? value : /^\d+$/.test(value) ? Number(value) : Number.NaN;
 	if (!Number.isInteger(order) || order < 1 || order > 1000) throw new UsageError(`invalid ${what} ${String(value)}: expected a position from 1`);
 	return order;
+}
+
+/** A weight argument: a positive number (the action checks the upper bound). */
+function parseWeight(value: string): number {
+	const weight = /^\d+(\.\d+)?$/.test(value) ? Number(value) : Number.NaN;
+	if (!Number.isFinite(weight) || weight <= 0) throw new UsageError(`invalid <weight> ${value}: expected a number above 0`);
+	return weight;
 }
 
 type Parsed = {command: Command; positional: string[]; owner?: string};
@@ -74,6 +82,7 @@ function parse(args: string[], flags: GroupsFlags): Parsed {
 	if (flags.user !== undefined && flags.user.trim() === '') throw new UsageError('--user is empty');
 	if (command === 'strategy') parseStrategy(positional[1] ?? '', 'strategy');
 	if (command === 'move') parseOrder(positional[2] ?? '', '<order>');
+	if (command === 'weight') parseWeight(positional[2] ?? '');
 	return {command, positional, ...(flags.user === undefined ? {} : {owner: flags.user})};
 }
 
@@ -176,6 +185,11 @@ export async function runGroups(args: string[], flags: GroupsFlags, io: CliIo, c
 				}
 				case 'move': {
 					const group = await target.call('groups.moveMember', {alias, model: second, order: parseOrder(third, '<order>'), ...owner});
+					show(say, group);
+					return 0;
+				}
+				case 'weight': {
+					const group = await target.call('groups.setWeight', {alias, model: second, weight: parseWeight(third), ...owner});
 					show(say, group);
 					return 0;
 				}

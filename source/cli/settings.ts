@@ -41,6 +41,7 @@ export function runSettings(args: string[], dataDir: string, io: {stdout: Output
 			case 'unset':
 				if (key === undefined || value !== undefined) return fail('usage: agproxy settings unset <key>', 2);
 				file.unset(key);
+				io.stdout.write(`${key} unset (the flag, environment variable or default applies from the next start)\n`);
 				return 0;
 			default:
 				return fail(`unknown settings command '${command}' (list, get, set, unset)`, 2);

@@ -8,6 +8,8 @@ import {ActionError} from '../actions/errors.js';
 import {type ActionArgs, type ActionName, type ActionResult, type RunOptions, runAction} from '../actions/registry.js';
 import {DEFAULT_CATALOGUE} from '../models/catalogue.js';
 import type {DataStore} from '../store/types.js';
+import {DataDirError} from '../paths.js';
+import {UsageError} from './usage-error.js';
 
 export type ServerInfo = {pid: number; port: number; token: string};
 export type ReleasableLock = {release(): void | Promise<void>};
@@ -49,11 +51,12 @@ export class TargetError extends Error {
 
 /** Loaded on first use, so tests that pass their own never load sql.js. */
 async function defaultDeps(): Promise<TargetDeps> {
-	const storage = await import('../store/index.js');
+	// The lock module is small; sql.js only loads when the command opens the data file itself (no server runs).
+	const lock = await import('../store/lock.js');
 	return {
-		readServerInfo: storage.readServerInfo,
-		acquireWriterLock: (dataDir, options) => storage.acquireWriterLock(dataDir, options),
-		openDataStore: dataDir => storage.openDataStore(dataDir),
+		readServerInfo: lock.readServerInfo,
+		acquireWriterLock: (dataDir, options) => lock.acquireWriterLock(dataDir, options),
+		openDataStore: async dataDir => (await import('../store/index.js')).openDataStore(dataDir),
 	};
 }
 
@@ -186,8 +189,7 @@ export type Output = {write(text: string): unknown};
 
 export type CliIo = {stdout: Output; stderr: Output};
 
-/** Bad usage of the command line: exit 2. */
-export class UsageError extends Error {}
+export {UsageError} from './usage-error.js';
 
 export type Say = (line: string) => void;
 
@@ -197,7 +199,7 @@ export function sayer(io: CliIo): {say: Say; fail: Say} {
 
 /** 2 for bad usage and invalid arguments, 1 for everything else (not found, conflict, unreachable server, I/O). */
 export function exitCodeOf(error: unknown): number {
-	if (error instanceof UsageError) return 2;
+	if (error instanceof UsageError || error instanceof DataDirError) return 2;
 	if (error instanceof ActionError) return error.kind === 'invalid' ? 2 : 1;
 	return 1;
 }

@@ -16,6 +16,8 @@ export type UpstreamErrorKind =
 	| 'invalid_argument'
 	| 'not_found'
 	| 'server_error'
+	/** Google refuses the client version agproxy presented (recognised by source/upstream/client.ts). */
+	| 'client_outdated'
 	| 'unknown';
 
 export type UpstreamError = {
@@ -28,6 +30,8 @@ export type UpstreamError = {
 	/** epoch ms */
 	resetAt?: number;
 	validationUrl?: string;
+	/** client_outdated: the Antigravity client version Google refused. */
+	clientVersion?: string;
 	model?: string;
 	body?: RpcStatus;
 };

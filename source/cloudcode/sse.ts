@@ -1,7 +1,7 @@
 // Reads Cloud Code's `:streamGenerateContent?alt=sse` body (reference cloudcode-api.md §4): one JSON chunk per
 // event, no `[DONE]`, `\n` or `\r\n` line ends, and the occasional stray `,` line from the real server.
 
-import type {Candidate, Part, ResponseChunk, UsageMetadata} from './types.js';
+import type {Candidate, GroundingMetadata, Part, ResponseChunk, UsageMetadata} from './types.js';
 
 /** Splits a byte or text stream into complete SSE `data` payloads. */
 export class SseDecoder {
@@ -157,7 +157,50 @@ function parseCandidate(value: unknown, where: string): Candidate {
 	if (typeof finishReason === 'string' && finishReason !== '') candidate.finishReason = finishReason;
 	if (typeof raw['finishMessage'] === 'string') candidate.finishMessage = raw['finishMessage'];
 	if (typeof raw['index'] === 'number') candidate.index = raw['index'];
+	const grounding = parseGrounding(raw['groundingMetadata'] ?? raw['grounding_metadata']);
+	if (grounding !== undefined) candidate.groundingMetadata = grounding;
 	return candidate;
+}
+
+/**
+ * Lenient on purpose: grounding only decorates an answer (sources, citations), so an entry of an unexpected shape is
+ * dropped rather than failing the whole answer. Byte offsets are kept as numbers, the rest as strings.
+ */
+function parseGrounding(value: unknown): GroundingMetadata | undefined {
+	if (!isRecord(value)) return undefined;
+	const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((s): s is string => typeof s === 'string') : []);
+	const text = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+	const metadata: GroundingMetadata = {};
+	const queries = strings(value['webSearchQueries'] ?? value['web_search_queries']);
+	if (queries.length > 0) metadata.webSearchQueries = queries;
+	const chunks = value['groundingChunks'] ?? value['grounding_chunks'];
+	if (Array.isArray(chunks)) {
+		metadata.groundingChunks = chunks.map(chunk => {
+			const web = isRecord(chunk) && isRecord(chunk['web']) ? chunk['web'] : undefined;
+			if (web === undefined) return {};
+			const out: {uri?: string; title?: string; domain?: string} = {};
+			for (const key of ['uri', 'title', 'domain'] as const) {
+				const field = text(web[key]);
+				if (field !== undefined) out[key] = field;
+			}
+			return {web: out};
+		});
+	}
+	const supports = value['groundingSupports'] ?? value['grounding_supports'];
+	if (Array.isArray(supports)) {
+		metadata.groundingSupports = supports.filter(isRecord).map(support => {
+			const segment = isRecord(support['segment']) ? support['segment'] : {};
+			const indices = support['groundingChunkIndices'] ?? support['grounding_chunk_indices'];
+			const start = count(segment['startIndex'] ?? segment['start_index']);
+			const end = count(segment['endIndex'] ?? segment['end_index']);
+			const segmentText = text(segment['text']);
+			return {
+				segment: {...(start === undefined ? {} : {startIndex: start}), ...(end === undefined ? {} : {endIndex: end}), ...(segmentText === undefined ? {} : {text: segmentText})},
+				groundingChunkIndices: Array.isArray(indices) ? indices.filter((i): i is number => Number.isInteger(i) && (i as number) >= 0) : [],
+			};
+		});
+	}
+	return Object.keys(metadata).length > 0 ? metadata : undefined;
 }
 
 function parseUsage(raw: Record<string, unknown>): UsageMetadata {

@@ -111,11 +111,23 @@ export type UsageMetadata = {
 	totalTokenCount?: number;
 };
 
+/** Google Search grounding (reference §7.3): on the last chunk(s) of an answer to a `googleSearch` request. */
+export type GroundingChunk = {web?: {uri?: string; title?: string; domain?: string}};
+/** `startIndex`/`endIndex` are UTF-8 byte offsets into the answer's text; proto3 JSON omits a 0 start. */
+export type GroundingSupport = {segment?: {startIndex?: number; endIndex?: number; text?: string}; groundingChunkIndices?: number[]; confidenceScores?: number[]};
+export type GroundingMetadata = {
+	webSearchQueries?: string[];
+	searchEntryPoint?: {renderedContent?: string};
+	groundingChunks?: GroundingChunk[];
+	groundingSupports?: GroundingSupport[];
+};
+
 export type Candidate = {
 	content?: {role?: string; parts?: Part[]};
 	finishReason?: FinishReason | string;
 	finishMessage?: string;
 	index?: number;
+	groundingMetadata?: GroundingMetadata;
 };
 
 /** One streamed chunk (or the whole non-streamed answer): `{response, traceId}`. */

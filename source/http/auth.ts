@@ -69,6 +69,36 @@ export function authenticateRequest(req: Pick<IncomingMessage, 'headers'>, optio
 	throw unauthorized('Invalid API key');
 }
 
+/** No user and no AGPROXY_API_KEY: keyless clients are served (open mode), if the bind address allows it. */
+export function servesOpen(options: AuthOptions): boolean {
+	return options.openAllowed !== false && options.users.count() === 0 && (options.fallbackKey === undefined || options.fallbackKey === '');
+}
+
+/**
+ * Operator endpoints (GET /account-limits, POST /refresh-token) reveal the accounts or spend their token refreshes.
+ * Allowed: an admin user's key; the admin token from server.json, from a loopback peer; in open mode, loopback peers.
+ * Not allowed: ordinary users' keys and AGPROXY_API_KEY (a key shared with clients, not an operator key): 403
+ * permission_error. A missing or unknown key is still a 401 (checked first).
+ */
+export function authorizeOperator(req: Pick<IncomingMessage, 'headers' | 'socket'>, options: AuthOptions & {adminToken?: string | undefined; endpoint: string}): AuthResult {
+	const loopback = isLoopbackAddress(req.socket.remoteAddress);
+	const key = presentedKey(req);
+	if (loopback && key !== undefined && options.adminToken !== undefined && options.adminToken !== '' && secretsEqual(key, options.adminToken)) return {};
+	const result = authenticateRequest(req, options);
+	if (result.user?.admin === true) return result;
+	if (result.user === undefined && servesOpen(options)) {
+		if (loopback) return result;
+		throw new HttpError(403, `${options.endpoint} answers keyless callers only on loopback (127.0.0.1, ::1): create an admin user (\`agproxy users create <name> --admin\`) and send its key`, {}, 'permission_error');
+	}
+	throw new HttpError(
+		403,
+		`${options.endpoint} is for operators: send the key of an admin user (\`agproxy users create <name> --admin\`), or on the server's machine the admin token from server.json; ` +
+			(result.user === undefined ? 'AGPROXY_API_KEY is a client key, not an operator key' : `user '${result.user.name}' is not an admin`),
+		{},
+		'permission_error',
+	);
+}
+
 /** 127.0.0.0/8, ::1 (also IPv4-mapped), and `localhost`. */
 export function isLoopbackHost(host: string): boolean {
 	const bare = host.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1');

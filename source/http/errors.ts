@@ -8,6 +8,7 @@ const TYPE_BY_STATUS: Record<number, ErrorType> = {
 	405: 'invalid_request_error',
 	409: 'invalid_request_error',
 	413: 'request_too_large',
+	415: 'invalid_request_error',
 	429: 'rate_limit_error',
 	504: 'timeout_error',
 	529: 'overloaded_error',

@@ -8,7 +8,8 @@ import {estimateRequestTokens} from '../tokens/estimate.js';
 import {assembleMessage} from '../translate/assemble.js';
 import type {ModelChoice} from '../service/groups.js';
 import {conversationKey} from '../upstream/session.js';
-import {readJsonBody} from './body.js';
+import {readCheckedBody} from './body.js';
+import {requireJsonBody} from './browser.js';
 import {HttpError, errorBody, retryHeaders, toHttpError} from './errors.js';
 import {writeEvent} from './sse.js';
 
@@ -24,7 +25,8 @@ export type MessagesContext = {
 };
 
 export async function handleMessages(req: IncomingMessage, res: ServerResponse, ctx: MessagesContext): Promise<void> {
-	const request = validateMessagesRequest(await readJsonBody(req, ctx.bodyLimitBytes));
+	requireJsonBody(req);
+	const request = await readCheckedBody(req, ctx.bodyLimitBytes, validateMessagesRequest);
 	ctx.record.modelAsked = request.model;
 	ctx.record.stream = request.stream === true;
 	const controller = new AbortController();
@@ -53,7 +55,8 @@ export async function handleMessages(req: IncomingMessage, res: ServerResponse, 
 
 function conversationOf(req: IncomingMessage, request: MessagesRequest, ctx: MessagesContext): string {
 	const header = req.headers['x-claude-code-session-id'];
-	return conversationKey(request, Array.isArray(header) ? header[0] : header, ctx.callerKey);
+	const agent = req.headers['x-claude-code-agent-id'];
+	return conversationKey(request, Array.isArray(header) ? header[0] : header, ctx.callerKey, Array.isArray(agent) ? agent[0] : agent);
 }
 
 function candidatesOf(request: MessagesRequest, ctx: MessagesContext): string[] {
@@ -107,7 +110,8 @@ async function respondWhole(request: MessagesRequest, res: ServerResponse, ctx: 
 }
 
 export async function handleCountTokens(req: IncomingMessage, res: ServerResponse, ctx: Pick<MessagesContext, 'bodyLimitBytes' | 'requestId' | 'record'>): Promise<void> {
-	const request = validateCountTokensRequest(await readJsonBody(req, ctx.bodyLimitBytes));
+	requireJsonBody(req);
+	const request = await readCheckedBody(req, ctx.bodyLimitBytes, validateCountTokensRequest);
 	ctx.record.modelAsked = request.model;
 	sendJson(res, 200, {input_tokens: estimateRequestTokens(request)}, {'request-id': ctx.requestId});
 	ctx.record.status = 200;

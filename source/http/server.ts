@@ -9,7 +9,10 @@ import {isAdminPath} from '../admin/protocol.js';
 import type {EventBus, RequestRecord} from '../events.js';
 import {chooseModels} from '../service/groups.js';
 import type {GroupRecord, GroupRepository, UserRepository} from '../store/types.js';
-import {authenticateRequest} from './auth.js';
+import {RefreshRounds} from '../accounts/refresh-rounds.js';
+import {authenticateRequest, authorizeOperator, servesOpen} from './auth.js';
+import {type BrowserPolicy, NO_BROWSERS, answerPreflight, corsHeaders, refuseBrowsers} from './browser.js';
+import {decodePathSegment, parseTarget} from './target.js';
 import type {ServedModel} from '../models/catalogue.js';
 import type {GenerateDeps} from '../service/generate.js';
 import type {AccountsSummary} from '../upstream/credentials.js';
@@ -38,7 +41,14 @@ export type ServerDeps = {
 	groups: Pick<GroupRepository, 'get' | 'list'>;
 	/** The loopback admin API that other agproxy commands use. */
 	admin: AdminContext;
+	/** Origins (CORS) and Host names allowed besides the defaults; see browser.ts. Default: none. */
+	browser?: BrowserPolicy;
+	/** POST /refresh-token starts at most one round of refreshes per this many ms; default 10 s. */
+	refreshIntervalMs?: number;
 };
+
+/** After a round, further POST /refresh-token calls get its result for this long instead of refreshing again. */
+export const REFRESH_INTERVAL_MS = 10_000;
 
 export type HttpServer = {server: Server; inFlight: () => number; drained: () => Promise<void>};
 
@@ -73,6 +83,8 @@ function answerClientError(error: Error & {code?: string}, socket: Duplex): void
 
 export function createHttpServer(deps: ServerDeps): HttpServer {
 	let inFlight = 0;
+	const pool = deps.pool;
+	const refreshRounds = pool ? new RefreshRounds(() => pool.refreshAllTokens(), deps.refreshIntervalMs ?? REFRESH_INTERVAL_MS) : undefined;
 	let waiters: Array<() => void> = [];
 	// A client that stalls while sending its request (slowloris) is cut off with a 408; responses, however long they
 	// stream, are not limited. Node checks the timeouts every `connectionsCheckingInterval`.
@@ -81,7 +93,7 @@ export function createHttpServer(deps: ServerDeps): HttpServer {
 	const connectionsCheckingInterval = Math.max(50, Math.min(30_000, Math.floor(headersTimeout / 4)));
 	const server = createServer({keepAliveTimeout: 65_000, requestTimeout, headersTimeout, connectionsCheckingInterval}, (req, res) => {
 		inFlight++;
-		void route(req, res, deps).finally(() => {
+		void route(req, res, deps, refreshRounds).finally(() => {
 			inFlight--;
 			if (inFlight === 0) {
 				for (const resolve of waiters) resolve();
@@ -97,24 +109,35 @@ export function createHttpServer(deps: ServerDeps): HttpServer {
 	};
 }
 
-async function route(req: IncomingMessage, res: ServerResponse, deps: ServerDeps): Promise<void> {
+async function route(req: IncomingMessage, res: ServerResponse, deps: ServerDeps, refreshRounds: RefreshRounds | undefined): Promise<void> {
 	const requestId = newRequestId();
 	const started = Date.now();
-	const url = new URL(req.url ?? '/', 'http://localhost');
-	const record: RequestRecord = {id: requestId, time: new Date(started).toISOString(), method: req.method ?? 'GET', path: url.pathname, status: 0, latencyMs: 0};
+	const record: RequestRecord = {id: requestId, time: new Date(started).toISOString(), method: req.method ?? 'GET', path: (req.url ?? '/').split('?')[0] ?? '/', status: 0, latencyMs: 0};
 	res.setHeader('request-id', requestId);
-	const key = `${req.method} ${url.pathname.replace(/\/+$/, '') || '/'}`;
+	const browser = deps.browser ?? NO_BROWSERS;
 	try {
+		const url = parseTarget(req.url);
+		record.path = url.pathname;
+		const key = `${req.method} ${url.pathname.replace(/\/+$/, '') || '/'}`;
 		if (isAdminPath(url.pathname)) {
 			const outcome = await handleAdmin(req, res, deps.admin);
 			record.status = outcome.status;
 			if (outcome.error) record.error = outcome.error;
 			return;
 		}
+		for (const [name, value] of Object.entries(corsHeaders(req, browser))) res.setHeader(name, value);
+		if (answerPreflight(req, res, browser)) {
+			record.status = 204;
+			return;
+		}
+		const auth = {users: deps.users, openAllowed: deps.openAllowed, ...(deps.apiKey === undefined ? {} : {fallbackKey: deps.apiKey})};
 		let user: string | undefined;
 		if (!OPEN_PATHS.has(url.pathname)) {
-			user = authenticateRequest(req, {users: deps.users, openAllowed: deps.openAllowed, ...(deps.apiKey === undefined ? {} : {fallbackKey: deps.apiKey})}).user?.name;
+			const operator = OPERATOR_ENDPOINTS.has(key);
+			user = (operator ? authorizeOperator(req, {...auth, adminToken: deps.admin.token, endpoint: key}) : authenticateRequest(req, auth)).user?.name;
 			if (user !== undefined) record.user = user;
+			// Served without a key: make sure it is not a web page (Origin, rebound Host, a non-JSON body).
+			if (user === undefined && servesOpen(auth)) refuseBrowsers(req, browser);
 		}
 		switch (key) {
 			case 'POST /v1/messages':
@@ -135,6 +158,7 @@ async function route(req: IncomingMessage, res: ServerResponse, deps: ServerDeps
 				sendJson(res, 200, modelList(visibleModels(deps, user), url.searchParams));
 				break;
 			case 'GET /health':
+				// Public in every mode: counts only, never an account's e-mail (GET /account-limits is for operators).
 				record.status = 200;
 				sendJson(res, 200, {status: 'ok', version: VERSION, uptime_s: Math.round((Date.now() - deps.startedAt) / 1000), accounts: deps.accounts()});
 				break;
@@ -142,19 +166,30 @@ async function route(req: IncomingMessage, res: ServerResponse, deps: ServerDeps
 				const snapshots = deps.pool?.snapshot() ?? [];
 				record.status = 200;
 				if (url.searchParams.get('format') === 'table') {
-					res.writeHead(200, {'content-type': 'text/plain; charset=utf-8'});
+					res.writeHead(200, {'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store'});
 					res.end(limitsTable(snapshots, {now: Date.now()}));
 				} else {
-					sendJson(res, 200, limitsJson(snapshots, {now: Date.now()}));
+					sendJson(res, 200, limitsJson(snapshots, {now: Date.now()}), {'cache-control': 'no-store'});
 				}
 				break;
 			}
 			case 'POST /refresh-token': {
-				if (!deps.pool) throw new HttpError(409, 'agproxy runs on a single token (AGPROXY_ACCESS_TOKEN): there are no accounts to refresh', {}, 'invalid_request_error');
-				const accounts = await deps.pool.refreshAllTokens();
-				void deps.pool.quota?.refresh();
+				if (!deps.pool || !refreshRounds) throw new HttpError(409, 'agproxy runs on a single token (AGPROXY_ACCESS_TOKEN): there are no accounts to refresh', {}, 'invalid_request_error');
+				const round = await refreshRounds.request();
+				if (round.fresh) void deps.pool.quota?.refresh();
 				record.status = 200;
-				sendJson(res, 200, {accounts});
+				sendJson(
+					res,
+					200,
+					{
+						accounts: round.accounts,
+						refreshed_at: new Date(round.finishedAt).toISOString(),
+						// true: this is the result of the round that ended at refreshed_at; a new round starts at next_round_at.
+						reused: !round.fresh,
+						next_round_at: new Date(round.nextRoundAt).toISOString(),
+					},
+					{'cache-control': 'no-store'},
+				);
 				break;
 			}
 			case 'HEAD /':
@@ -165,14 +200,16 @@ async function route(req: IncomingMessage, res: ServerResponse, deps: ServerDeps
 				res.end(req.method === 'HEAD' ? undefined : `agproxy ${VERSION}\n`);
 				break;
 			default: {
-				const single = /^\/v1\/models\/([^/]+)$/.exec(url.pathname);
-				const model = req.method === 'GET' && single?.[1] ? visibleModels(deps, user).find(m => m.id === decodeURIComponent(single[1] ?? '')) : undefined;
+				const single = /^\/v1\/models\/([^/]+)$/.exec(url.pathname)?.[1];
+				const id = req.method === 'GET' && single !== undefined ? decodePathSegment(single, 'model id') : undefined;
+				const model = id === undefined ? undefined : visibleModels(deps, user).find(m => m.id === id);
 				if (model) {
 					record.status = 200;
 					sendJson(res, 200, toModelObject(model));
 					break;
 				}
-				throw new HttpError(404, `Not found: ${req.method} ${url.pathname}`);
+				if (id !== undefined) throw new HttpError(404, `model: '${id.slice(0, 200)}' is not served here (GET /v1/models lists what is)`);
+				throw new HttpError(404, `Not found: ${req.method} ${url.pathname.slice(0, 200)}`);
 			}
 		}
 	} catch (error) {
@@ -185,6 +222,9 @@ async function route(req: IncomingMessage, res: ServerResponse, deps: ServerDeps
 		deps.bus.emit('request', record);
 	}
 }
+
+/** Operator endpoints: an admin user's key, the admin token (loopback), or a loopback caller in open mode (auth.ts). */
+const OPERATOR_ENDPOINTS = new Set(['GET /account-limits', 'POST /refresh-token']);
 
 /** Reachable without a key: the probes Claude Code sends and the health check. */
 const OPEN_PATHS = new Set(['/', '/health']);
@@ -204,8 +244,20 @@ function visibleModels(deps: ServerDeps, user: string | undefined): ServedModel[
 	return [...deps.models(), ...aliases];
 }
 
+/**
+ * Anthropic's model object. `max_input_tokens` / `max_tokens` are the served model's real context window and output limit
+ * (Anthropic's own field names; null for a group alias); `agproxy.accounts` says how many accounts offer the model.
+ */
 function toModelObject(model: ServedModel): Record<string, unknown> {
-	return {type: 'model', id: model.id, display_name: model.displayName, created_at: model.createdAt};
+	return {
+		type: 'model',
+		id: model.id,
+		display_name: model.displayName,
+		created_at: model.createdAt,
+		max_input_tokens: model.limits?.contextWindow ?? null,
+		max_tokens: model.limits?.maxOutputTokens ?? null,
+		...(model.accounts === undefined ? {} : {agproxy: {accounts: model.accounts}}),
+	};
 }
 
 /** Anthropic's list shape with cursor paging (`limit`, `after_id`, `before_id`). */

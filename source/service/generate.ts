@@ -6,11 +6,14 @@ import type {MessagesRequest, StreamEvent, Usage} from '../anthropic/types.js';
 import {SseDecoder, parseChunk} from '../cloudcode/sse.js';
 import {type UpstreamError, isTransientUpstreamError} from '../cloudcode/errors.js';
 import {HttpError} from '../http/errors.js';
-import {type ModelRule, resolveModel} from '../models/catalogue.js';
+import {type ModelLimits, type ModelRule, resolveModel, retiredMessage, retiredModel} from '../models/catalogue.js';
+import {checkRequestLimits, mayExceedWindow} from '../models/limits.js';
+import {estimateRequestTokens} from '../tokens/estimate.js';
 import {type ModelFamily, modelFamily} from '../translate/family.js';
-import {TranslationError, placeholderStripper, toCloudCodeRequest, toolNameMap} from '../translate/request.js';
+import {TranslationError, isWebSearchOnly, placeholderStripper, toCloudCodeRequest, toolNameMap} from '../translate/request.js';
 import {EmptyResponseError, StreamTranslator, UpstreamFinishError} from '../translate/response.js';
-import type {UpstreamClient} from '../upstream/client.js';
+import {type WebSearchOptions, webSearchModel, webSearchOptions} from '../translate/web-search.js';
+import {ClientRefusedError, type UpstreamClient} from '../upstream/client.js';
 import type {Credential, CredentialProvider, RetryAdvice} from '../upstream/credentials.js';
 import {upstreamSessionId} from '../upstream/session.js';
 import type {SignatureMemory} from '../upstream/signature-memory.js';
@@ -22,6 +25,8 @@ export type GenerateDeps = {
 	signatures: SignatureMemory;
 	modelRules: readonly ModelRule[];
 	servedModels: () => ReadonlySet<string>;
+	/** A served model's context window and output limit (checked before any upstream call); unknown models are not checked. */
+	modelLimits?: (model: string) => ModelLimits | undefined;
 	maxAttempts: number;
 	pingIntervalMs: number;
 	sleep?: (ms: number) => Promise<void>;
@@ -38,6 +43,8 @@ export type GenerateInput = {
 	/** Streaming clients get `ping`s (and so committed headers) while upstream is silent. */
 	keepAlive: boolean;
 	signal: AbortSignal;
+	/** The local input-token estimate, computed once per request when a model's limits are checked. */
+	promptTokens?: number;
 };
 
 /** What happened, for the request log: filled in as the request progresses. */
@@ -63,7 +70,7 @@ export async function* generate(deps: GenerateDeps, input: GenerateInput, trace:
 			return;
 		} catch (error) {
 			const last = index === candidates.length - 1;
-			if (last || yielded || input.signal.aborted || !(error instanceof HttpError) || !skipsToNextMember(error)) throw error;
+			if (last || yielded || input.signal.aborted || !(error instanceof HttpError) || !(skipsToNextMember(error) || error instanceof ContextWindowError)) throw error;
 			(trace.skipped ??= []).push({model: trace.servedModel ?? candidate, status: error.status, error: error.message});
 		}
 	}
@@ -75,9 +82,16 @@ function skipsToNextMember(error: HttpError): boolean {
 }
 
 async function* generateWith(deps: GenerateDeps, input: GenerateInput, trace: Trace, requestedModel: string): AsyncGenerator<StreamEvent, void, undefined> {
-	const {request, signal} = input;
-	const servedModel = resolveModel(requestedModel, deps.modelRules, deps.servedModels());
+	const {signal} = input;
+	const served = deps.servedModels();
+	const retired = retiredModel(requestedModel, deps.modelRules, served);
+	if (retired !== undefined) throw new HttpError(404, retiredMessage(retired, served), {}, 'not_found_error');
+	// Web search is Google Search grounding: a Gemini model serves it whatever model was asked for.
+	const webSearch = webSearchOf(input.request);
+	const resolved = resolveModel(requestedModel, deps.modelRules, served);
+	const servedModel = webSearch ? webSearchModel(resolved, served) : resolved;
 	trace.servedModel = servedModel;
+	const request = withinLimits(deps, input, servedModel, servedModel === requestedModel && servedModel === input.request.model);
 	const family = modelFamily(servedModel);
 	const sleep = deps.sleep ?? ((ms: number) => new Promise<void>(resolve => setTimeout(resolve, ms)));
 	const emitThinking = request.thinking !== undefined && request.thinking.type !== 'disabled';
@@ -91,7 +105,7 @@ async function* generateWith(deps: GenerateDeps, input: GenerateInput, trace: Tr
 		const credential = await deps.credentials.acquire(servedModel, input.conversation, signal);
 		trace.accountId = credential.accountId;
 		try {
-			const outcome = yield* attemptOnce(deps, input, trace, credential, servedModel, family, {emitThinking, names, toolArgs}, attempt < maxAttempts);
+			const outcome = yield* attemptOnce(deps, request === input.request ? input : {...input, request}, trace, credential, servedModel, family, {emitThinking, names, toolArgs, webSearch}, attempt < maxAttempts);
 			if (outcome.done) return;
 			lastError = outcome.error;
 			if (outcome.backoffMs > 0) await sleep(outcome.backoffMs);
@@ -101,6 +115,23 @@ async function* generateWith(deps: GenerateDeps, input: GenerateInput, trace: Tr
 	}
 	throw lastError ?? new HttpError(499, 'client closed the request', {}, 'api_error');
 }
+
+/**
+ * The context window and output limit of the served model, before anything goes upstream: 400 for a prompt above the
+ * window or (asked for by its own id) a max_tokens above the limit; a chosen model's limit lowers max_tokens instead.
+ */
+function withinLimits(deps: GenerateDeps, input: GenerateInput, servedModel: string, askedDirectly: boolean): GenerateInput['request'] {
+	const limits = deps.modelLimits?.(servedModel);
+	if (limits === undefined) return input.request;
+	// Counted once per request, and only when a cheap bound says the prompt might not fit (0: it surely fits).
+	if (input.promptTokens === undefined && mayExceedWindow(input.request, limits.contextWindow)) input.promptTokens = estimateRequestTokens(input.request);
+	const check = checkRequestLimits({servedModel, askedDirectly, promptTokens: input.promptTokens ?? 0, maxTokens: input.request.max_tokens, limits});
+	if (!check.ok) throw check.limit === 'prompt' ? new ContextWindowError(400, check.message) : new HttpError(400, check.message);
+	return check.maxTokens === input.request.max_tokens ? input.request : {...input.request, max_tokens: check.maxTokens};
+}
+
+/** A prompt above one model's context window: a model group's next member (a larger window) may still take it. */
+class ContextWindowError extends HttpError {}
 
 type AttemptOutcome = {done: true} | {done: false; error: HttpError; backoffMs: number};
 
@@ -112,7 +143,7 @@ async function* attemptOnce(
 	credential: Credential,
 	servedModel: string,
 	family: ModelFamily,
-	names: {emitThinking: boolean; names: Map<string, string>; toolArgs: (name: string, args: Record<string, unknown>) => Record<string, unknown>},
+	names: {emitThinking: boolean; names: Map<string, string>; toolArgs: (name: string, args: Record<string, unknown>) => Record<string, unknown>; webSearch: WebSearchOptions | undefined},
 	canRetry: boolean,
 ): AsyncGenerator<StreamEvent, AttemptOutcome, undefined> {
 	const {request, signal} = input;
@@ -130,14 +161,14 @@ async function* attemptOnce(
 		throw error;
 	}
 
-	const opened = await deps.client.openStream(envelope, credential.accessToken, signal);
+	const opened = await deps.client.openStream(envelope, credential.accessToken, signal, credential.clientVersion);
 	if (!opened.ok) {
 		// The client hung up while upstream had not answered yet: the cut connection says nothing about the account
 		// (reported as a 5xx, three such aborts in a row would cool the account+model down for everyone).
 		if (signal.aborted) throw new HttpError(499, 'client closed the request', {}, 'api_error');
 		trace.attempts.push({accountId: credential.accountId, endpoint: opened.endpoint, status: opened.error.status, error: opened.error.message});
 		const advice = deps.credentials.report(credential, servedModel, {ok: false, error: opened.error}) ?? defaultAdvice(opened.error);
-		const error = upstreamErrorToHttp(opened.error, servedModel);
+		const error = withServedModels(upstreamErrorToHttp(opened.error, servedModel), deps);
 		if (advice === 'stop' || !canRetry) throw error;
 		return {done: false, error, backoffMs: isTransientUpstreamError(opened.error) ? 250 : 0};
 	}
@@ -153,6 +184,7 @@ async function* attemptOnce(
 		...(request.stop_sequences ? {stopSequences: request.stop_sequences} : {}),
 		toolName: upstream => names.names.get(upstream) ?? upstream,
 		toolArgs: names.toolArgs,
+		...(names.webSearch ? {webSearch: names.webSearch} : {}),
 	});
 	let yielded = false;
 	try {
@@ -184,6 +216,12 @@ async function* attemptOnce(
 	} catch (error) {
 		opened.abort();
 		if (signal.aborted) throw new HttpError(499, 'client closed the request', {}, 'api_error');
+		if (error instanceof ClientRefusedError) {
+			// A 200 whose answer is Google refusing the client version: the account's problem, reported as such.
+			trace.attempts.push({accountId: credential.accountId, endpoint: opened.endpoint, status: 403, error: error.message});
+			deps.credentials.report(credential, servedModel, {ok: false, error: error.upstream});
+			throw upstreamErrorToHttp(error.upstream, servedModel);
+		}
 		const failure = describeStreamFailure(error);
 		trace.attempts.push({accountId: credential.accountId, endpoint: opened.endpoint, status: failure.status, error: failure.message});
 		// A stream that broke is the account's upstream failing: let the pool count it like any 5xx.
@@ -193,9 +231,28 @@ async function* attemptOnce(
 	}
 }
 
+/** The web search tool's options when it is the request's only tool; a bad option is the client's 400. */
+function webSearchOf(request: MessagesRequest): WebSearchOptions | undefined {
+	const tool = request.tools?.[0];
+	if (tool === undefined || !isWebSearchOnly(request)) return undefined;
+	try {
+		return webSearchOptions(tool, 0, request);
+	} catch (error) {
+		if (error instanceof TranslationError) throw new HttpError(400, `${error.field}: ${error.message}`);
+		throw error;
+	}
+}
+
+/** A model the upstream does not know: the 404 lists what is served, so the client can pick a current id. */
+function withServedModels(error: HttpError, deps: GenerateDeps): HttpError {
+	if (error.status !== 404) return error;
+	const served = [...deps.servedModels()].sort();
+	return new HttpError(404, `${error.message} Served models: ${served.join(', ')} (GET /v1/models).`, error.headers, error.type);
+}
+
 /** Without advice from the credential provider: retry what another attempt (or account) can fix. */
 function defaultAdvice(error: UpstreamError): RetryAdvice {
-	return error.kind === 'invalid_argument' || error.kind === 'not_found' ? 'stop' : 'retry';
+	return error.kind === 'invalid_argument' || error.kind === 'not_found' || error.kind === 'client_outdated' ? 'stop' : 'retry';
 }
 
 function translateData(translator: StreamTranslator, data: string): StreamEvent[] {

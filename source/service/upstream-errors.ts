@@ -21,8 +21,9 @@ export function upstreamErrorToHttp(error: UpstreamError, model: string, now = D
 			return new HttpError(429, `Quota exhausted on ${model}; it resets ${when}. (${error.message})`, {'retry-after': String(seconds)});
 		}
 		case 'capacity': {
-			const headers: Record<string, string> = error.retryDelayMs === undefined ? {} : {'retry-after': String(retryAfterSeconds(error, now))};
-			return new HttpError(529, `Upstream has no capacity for ${model} right now. (${error.message})`, headers, 'overloaded_error');
+			// Always with retry-after: the SDKs and Claude Code retry a 529 themselves and honour it.
+			const seconds = retryAfterSeconds(error, now);
+			return new HttpError(529, `Upstream has no capacity for ${model} right now; retry in ${seconds}s. (${error.message})`, {'retry-after': String(seconds)}, 'overloaded_error');
 		}
 		case 'unauthenticated':
 			return new HttpError(502, `Google rejected agproxy's credentials for this account (401). (${error.message})`, {}, 'api_error');
@@ -39,6 +40,9 @@ export function upstreamErrorToHttp(error: UpstreamError, model: string, now = D
 		case 'server_error':
 			// A timeout is Anthropic's 504 timeout_error; any other upstream failure is a 502 api_error.
 			return new HttpError(error.status === 504 ? 504 : 502, `Upstream failed: ${error.message}`);
+		case 'client_outdated':
+			// The operator's to fix (a setting), not the client's and not worth a retry: 403 with what to change.
+			return new HttpError(403, error.message, {}, 'permission_error');
 		case 'unknown':
 			return new HttpError(502, `Upstream answered ${error.status}: ${error.message}`, {}, 'api_error');
 	}

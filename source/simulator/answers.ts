@@ -1,7 +1,8 @@
 // Turns an answer script into planned chunks: which parts each SSE event carries, where signatures go, and how
 // many output/thought tokens each adds. Everything is derived from the request, so the same request plans the same.
 import {createHash} from 'node:crypto';
-import type {Part} from '../cloudcode/types.js';
+import type {GroundingMetadata, Part} from '../cloudcode/types.js';
+import {defaultSources, groundedChunks, hasGoogleSearch} from './grounding.js';
 import type {Signer} from './signatures.js';
 import {stripMarkers} from './scripts.js';
 import type {AnswerScript, SimModel, SimToolCall} from './types.js';
@@ -16,6 +17,7 @@ export type PlannedChunk = {
 	safetyRatings?: Array<Record<string, unknown>>;
 	outTokens: number;
 	thoughtTokens: number;
+	groundingMetadata?: GroundingMetadata;
 };
 
 export type Plan = {chunks: PlannedChunk[]; cachedTokens?: number};
@@ -190,8 +192,24 @@ function longAnswer(ctx: AnswerContext, chunks: number, size: number): PlannedCh
 	return finish(planned);
 }
 
+/** What a grounding model would search for: the request, without a leading "search the web for (the query):". */
+function searchQuery(ctx: AnswerContext): string {
+	const said = spoken(ctx, 200);
+	const asked = /search(?: the web)? for(?: the query)?:?\s+(.+)$/i.exec(said)?.[1] ?? said;
+	return Array.from(asked.trim()).slice(0, 100).join('') || 'search';
+}
+
 export function planAnswer(script: AnswerScript, ctx: AnswerContext): Plan {
+	// With Google Search declared, the model grounds its default answer.
+	if (script.kind === 'text' && script.text === undefined && hasGoogleSearch(ctx.request)) script = {kind: 'grounded'};
 	switch (script.kind) {
+		case 'grounded': {
+			// Without the googleSearch tool the model cannot search: an ordinary answer.
+			if (!hasGoogleSearch(ctx.request)) return {chunks: textAnswer(ctx, defaultText(ctx), 2)};
+			const queries = script.queries ?? [searchQuery(ctx)];
+			const sources = script.sources ?? defaultSources(queries[0] ?? 'search');
+			return {chunks: groundedChunks(queries, sources, ctx.nonce, script.chunks ?? 3)};
+		}
 		case 'text':
 			return {chunks: textAnswer(ctx, script.text ?? defaultText(ctx), script.chunks ?? 3)};
 		case 'thinking': {

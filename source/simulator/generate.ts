@@ -1,4 +1,4 @@
-// :streamGenerateContent and :generateContent. Order of checks: auth (401), proto parse (400 BadRequest), model
+// :streamGenerateContent and :generateContent. Order of checks: auth (401), client version (a 200 refusal), proto parse (400 BadRequest), model
 // (404), project (403), account state (403), semantics and signatures (400), enqueued rule, quota (429), answer.
 import {createHash} from 'node:crypto';
 import type {IncomingMessage, ServerResponse} from 'node:http';
@@ -8,9 +8,11 @@ import {sendError, sendJson} from './http-util.js';
 import {renderStream, renderWhole} from './render.js';
 import {isAnswerScript, scriptFromConversation} from './scripts.js';
 import {type SimState, authenticate} from './state.js';
+import {outdatedClient, sendClientRefusal} from './client-version.js';
 import {type StreamFault, writeJsonAnswer, writeSse} from './stream.js';
 import type {AnswerScript, RecordedRequest, SimAccount, SimModel, SimScript} from './types.js';
 import {promptTokens} from './usage.js';
+import {applyStopSequences, stopSequencesProblem} from './stop-sequences.js';
 import {parseProto} from './validate-request.js';
 import {claudeThinkingEnabled, semanticProblem} from './validate-semantic.js';
 import {type WEnvelope, type WRequest, asEnvelope} from './wire.js';
@@ -52,7 +54,7 @@ function check(state: SimState, email: string, body: unknown): Checked {
 		signer: state.signer,
 		rejectClaudeSentinel: state.rejectClaudeSentinel,
 		requestId: `req_vrtx_011C${idFrom(`req:${nonce}`, 20)}`,
-	});
+	}) ?? stopSequencesProblem(request);
 	if (problem !== undefined) return {ok: false, status: 400, body: problem};
 	return {ok: true, model, account, envelope, request, nonce};
 }
@@ -78,6 +80,10 @@ export async function handleGenerate(
 	record.account = email;
 	const traceId = state.nextTraceId();
 	const headers = {'x-cloudaicompanion-trace-id': traceId};
+	if (outdatedClient(req, state.minClientVersion) !== undefined) {
+		const model = typeof (body as {model?: unknown} | undefined)?.model === 'string' ? String((body as {model: string}).model) : '';
+		return sendClientRefusal(res, {model, traceId, rpc, sse, headers});
+	}
 	const checked = check(state, email, body);
 	if (!checked.ok) return sendJson(res, checked.status, checked.body, headers);
 	const {model, envelope, request, nonce} = checked;
@@ -137,7 +143,7 @@ export async function handleGenerate(
 		scriptIndex: conversation.index,
 		promptTokens: prompt,
 	};
-	const plan = planAnswer(answer, ctx);
+	const plan = applyStopSequences(planAnswer(answer, ctx), request);
 	if (fault?.kind === 'truncated') {
 		const last = plan.chunks.at(-1);
 		if (last !== undefined) delete last.finishReason;

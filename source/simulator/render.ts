@@ -21,6 +21,7 @@ function candidate(chunk: PlannedChunk): Record<string, unknown> {
 	if (chunk.finishReason !== undefined) out.finishReason = chunk.finishReason;
 	if (chunk.finishMessage !== undefined) out.finishMessage = chunk.finishMessage;
 	if (chunk.safetyRatings !== undefined) out.safetyRatings = chunk.safetyRatings;
+	if (chunk.groundingMetadata !== undefined) out.groundingMetadata = chunk.groundingMetadata;
 	return out;
 }
 
@@ -75,5 +76,6 @@ export function renderWhole(plan: Plan, ctx: RenderContext): ResponseChunk {
 	if (last?.finishReason !== undefined) merged.finishReason = last.finishReason;
 	if (last?.finishMessage !== undefined) merged.finishMessage = last.finishMessage;
 	if (last?.safetyRatings !== undefined) merged.safetyRatings = last.safetyRatings;
+	if (last?.groundingMetadata !== undefined) merged.groundingMetadata = last.groundingMetadata;
 	return wrap(ctx, candidate(merged), usage(ctx, out, thoughts));
 }

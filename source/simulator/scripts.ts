@@ -159,6 +159,16 @@ const ANSWER_CHECKS: Record<AnswerScript['kind'], Check[]> = {
 	empty: [],
 	malformed_function_call: [],
 	echo: [],
+	grounded: [
+		(v) => (v.queries === undefined || (Array.isArray(v.queries) && v.queries.length > 0 && v.queries.every((q) => typeof q === 'string' && q !== '')) ? undefined : 'queries must be a non-empty array of non-empty strings'),
+		(v) =>
+			v.sources === undefined ||
+			(Array.isArray(v.sources) &&
+				v.sources.every((s) => isRecord(s) && typeof s.domain === 'string' && s.domain !== '' && typeof s.title === 'string' && (s.uri === undefined || (typeof s.uri === 'string' && /^https?:\/\//.test(s.uri)))))
+				? undefined
+				: 'sources must be an array of {domain, title, uri?}',
+		count('chunks', false, 1),
+	],
 };
 
 const answer: Check = (v) => {

@@ -20,6 +20,8 @@ export type SimState = {
 	sleep: Sleep;
 	chunkDelayMs: number;
 	rejectClaudeSentinel: boolean;
+	/** SimulatorOptions.minClientVersion */
+	minClientVersion: string | undefined;
 	oauthClientId: string | undefined;
 	oauthClientSecret: string | undefined;
 	/** deterministic 16-hex trace ids from a counter */
@@ -40,6 +42,7 @@ export function createState(options: SimulatorOptions, signal: AbortSignal): Sim
 		sleep: abortableSleep(signal),
 		chunkDelayMs: options.chunkDelayMs ?? 0,
 		rejectClaudeSentinel: options.rejectClaudeSentinel === true,
+		minClientVersion: options.minClientVersion,
 		oauthClientId: options.oauthClientId,
 		oauthClientSecret: options.oauthClientSecret,
 		nextTraceId() {

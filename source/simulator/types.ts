@@ -27,6 +27,9 @@ export type SimModel = {
 
 export type SimToolCall = {name: string; args?: Record<string, unknown>};
 
+/** A web page a grounded answer cites: `domain` is what the service puts in `web.title`; `uri` defaults to a redirect. */
+export type SimSource = {domain: string; title: string; uri?: string};
+
 /** Scripts that produce a 200 answer. */
 export type AnswerScript =
 	| {kind: 'text'; text?: string; chunks?: number}
@@ -41,7 +44,9 @@ export type AnswerScript =
 	| {kind: 'safety'}
 	| {kind: 'empty'}
 	| {kind: 'malformed_function_call'}
-	| {kind: 'echo'};
+	| {kind: 'echo'}
+	/** Google Search grounding (only with a googleSearch tool; the default answer then): text + groundingMetadata */
+	| {kind: 'grounded'; queries?: string[]; sources?: SimSource[]; chunks?: number};
 
 export type CannedErrorName =
 	| 'rate_limit'
@@ -136,6 +141,8 @@ export type SimulatorOptions = {
 	onboardPolls?: number;
 	/** HMAC secret for thought signatures (default random per simulator) */
 	signatureSecret?: string;
+	/** Antigravity clients older than this (by their User-Agent) get the "no longer supported" answer (default: none) */
+	minClientVersion?: string;
 	/** reject the skip_thought_signature_validator sentinel on Claude thinking parts (default false: accepted) */
 	rejectClaudeSentinel?: boolean;
 	/** oldest recorded requests are dropped beyond this (default 1000) */

@@ -3,6 +3,8 @@
 // Thought-signature rules live in validate-signatures.ts.
 import {type RpcBody, claudeInvalid, plainInvalid, semanticError} from './errors.js';
 import {geminiMajor} from './models.js';
+import {groundingProblem} from './grounding.js';
+import {mediaProblem} from './validate-media.js';
 import type {SimModel} from './types.js';
 import {schemaProblems, toolProblems, declaredFunctionNames} from './validate-schema.js';
 import {type SignatureContext, claudeSignatureProblem, geminiSignatureProblem} from './validate-signatures.js';
@@ -16,6 +18,8 @@ export function semanticProblem(request: WRequest, ctx: SemanticContext): RpcBod
 	if (lines.length > 0) return semanticError(lines);
 	const contents = request.contents ?? [];
 	if (contents.some((c) => c.role !== 'user' && c.role !== 'model')) return plainInvalid('Please use a valid role: user, model.');
+	const grounding = groundingProblem(request, ctx.model.family);
+	if (grounding !== undefined) return plainInvalid(grounding);
 	return ctx.model.family === 'claude' ? claudeProblem(request, ctx) : geminiProblem(request, ctx);
 }
 
@@ -61,7 +65,7 @@ function claudeProblem(request: WRequest, ctx: SemanticContext): RpcBody | undef
 	}
 	const names = declaredFunctionNames(request.tools);
 	if (new Set(names).size !== names.length) return fail('tools: Tool names must be unique.');
-	const textProblem = claudeTextProblem(request);
+	const textProblem = claudeTextProblem(request) ?? mediaProblem(request.contents ?? [], 'claude');
 	if (textProblem !== undefined) return fail(textProblem);
 	const toolProblem = claudeToolPairingProblem(request.contents ?? []);
 	if (toolProblem !== undefined) return fail(toolProblem);
@@ -161,6 +165,8 @@ function geminiProblem(request: WRequest, ctx: SemanticContext): RpcBody | undef
 		}
 		if ((geminiMajor(model) ?? 0) < 3) return plainInvalid('Unable to submit request because thinking_level is not supported by this model.');
 	}
+	const media = mediaProblem(request.contents ?? [], 'gemini');
+	if (media !== undefined) return plainInvalid(media);
 	const order = geminiTurnOrderProblem(request.contents ?? []);
 	if (order !== undefined) return plainInvalid(order);
 	const signature = geminiSignatureProblem(request.contents ?? [], ctx);

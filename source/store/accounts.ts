@@ -6,7 +6,7 @@ import {StoreDataError} from './errors.js';
 import {InputReader, RowReader, applyPatch, isObject, nullable} from './rows.js';
 import type {ChangeKind, DatabaseFile, Row} from './sqlite.js';
 
-const COLUMNS = 'email, refresh_token, project_id, tier, enabled, invalid_reason, invalid_at, invalid_url, added_at';
+const COLUMNS = 'email, refresh_token, project_id, tier, enabled, invalid_reason, invalid_at, invalid_url, added_at, client_version';
 
 function emailKey(email: string): string {
 	return email.toLowerCase();
@@ -21,6 +21,7 @@ export function parseAccountRow(row: Row, index: number): AccountRecord {
 	const reason = where.optionalText('invalid_reason');
 	const at = where.optionalText('invalid_at');
 	const url = where.optionalText('invalid_url');
+	const clientVersion = where.optionalText('client_version');
 	if ((reason === undefined) !== (at === undefined)) {
 		throw new StoreDataError(`proxy.db: account ${email}: columns invalid_reason and invalid_at must both be set or both NULL`);
 	}
@@ -32,6 +33,7 @@ export function parseAccountRow(row: Row, index: number): AccountRecord {
 		enabled: where.flag('enabled'),
 		...(reason === undefined || at === undefined ? {} : {invalid: {reason, at, ...(url === undefined ? {} : {url})}}),
 		addedAt: where.text('added_at'),
+		...(clientVersion === undefined ? {} : {clientVersion}),
 	};
 }
 
@@ -44,6 +46,7 @@ export function checkAccount(value: unknown): AccountRecord {
 	const tier = read.optionalText('tier');
 	const enabled = read.flag('enabled');
 	const addedAt = read.text('addedAt');
+	const clientVersion = read.optionalText('clientVersion');
 	const flag = read.get('invalid');
 	let invalid: AccountRecord['invalid'];
 	if (flag !== undefined) {
@@ -60,6 +63,7 @@ export function checkAccount(value: unknown): AccountRecord {
 		enabled,
 		...(invalid === undefined ? {} : {invalid}),
 		addedAt,
+		...(clientVersion === undefined ? {} : {clientVersion}),
 	};
 }
 
@@ -75,11 +79,12 @@ function values(record: AccountRecord): (string | number | null)[] {
 		nullable(record.invalid?.at),
 		nullable(record.invalid?.url),
 		record.addedAt,
+		nullable(record.clientVersion),
 	];
 }
 
-const INSERT = `INSERT INTO accounts (email, email_key, refresh_token, project_id, tier, enabled, invalid_reason, invalid_at, invalid_url, added_at)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+const INSERT = `INSERT INTO accounts (email, email_key, refresh_token, project_id, tier, enabled, invalid_reason, invalid_at, invalid_url, added_at, client_version)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 
 /** Inserts or replaces (keeping the account's position); `ignore` keeps an existing account as it is. Inside a write. */
 export function putAccount(file: DatabaseFile, record: AccountRecord, onConflict: 'replace' | 'ignore'): void {
@@ -88,7 +93,7 @@ export function putAccount(file: DatabaseFile, record: AccountRecord, onConflict
 			? `${INSERT} ON CONFLICT (email_key) DO NOTHING`
 			: `${INSERT} ON CONFLICT (email_key) DO UPDATE SET email = excluded.email, refresh_token = excluded.refresh_token,
 				project_id = excluded.project_id, tier = excluded.tier, enabled = excluded.enabled, invalid_reason = excluded.invalid_reason,
-				invalid_at = excluded.invalid_at, invalid_url = excluded.invalid_url, added_at = excluded.added_at`,
+				invalid_at = excluded.invalid_at, invalid_url = excluded.invalid_url, added_at = excluded.added_at, client_version = excluded.client_version`,
 		values(record),
 	);
 }

@@ -86,6 +86,11 @@ export const MIGRATIONS: readonly Migration[] = [
 			CREATE INDEX usage_day ON usage(day);
 		`,
 	},
+	{
+		version: 3,
+		description: "accounts.client_version: the account's own Antigravity client version (NULL = the clientVersion setting)",
+		up: `ALTER TABLE accounts ADD COLUMN client_version TEXT CHECK (client_version IS NULL OR client_version <> '');`,
+	},
 ];
 
 export const LATEST_VERSION = MIGRATIONS.length;

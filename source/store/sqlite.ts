@@ -2,7 +2,8 @@
 //
 // Opening never replaces data with an empty database. The file must pass `PRAGMA quick_check`; if it does not (or is
 // missing while proxy.db.bak exists), proxy.db.bak is checked and restored, the bad file is kept as
-// proxy.db.corrupt-<time>, and the restore is reported. With no usable backup, StoreOpenError names the file and
+// proxy.db.corrupt-<time> (0600), and the restore is reported as an error notice naming what is lost (changes made
+// after the backup's save time). Failed background saves are reported once per streak, and when saving works again. With no usable backup, StoreOpenError names the file and
 // nothing on disk is touched. Then the migrations bring the schema to the current version (PRAGMA user_version).
 //
 // Saving: export() (only between transactions: sql.js 1.16 refuses inside a write transaction) -> a new temp file in
@@ -14,7 +15,7 @@
 // same synchronous step go together). One save runs at a time and at most one more is pending.
 // The final rename of an asynchronous save happens synchronously after checking that no newer state was written
 // meanwhile (close() saves synchronously), so an older state can never be renamed over a newer one.
-import {copyFileSync, closeSync, existsSync, fsyncSync, linkSync, openSync, readFileSync, renameSync, unlinkSync} from 'node:fs';
+import {chmodSync, copyFileSync, closeSync, existsSync, fsyncSync, linkSync, openSync, readFileSync, renameSync, statSync, unlinkSync, utimesSync} from 'node:fs';
 import {unlink} from 'node:fs/promises';
 import {createRequire} from 'node:module';
 import {join} from 'node:path';
@@ -68,8 +69,11 @@ export type OpenReport = {
 	created: boolean;
 	/** schema versions before and after opening */
 	schema: {from: number; to: number};
-	/** proxy.db was damaged or missing and proxy.db.bak was restored */
-	restored?: {reason: string; from: string; corruptCopy?: string};
+	/**
+	 * proxy.db was damaged or missing and proxy.db.bak was restored. `backupSavedAt` is when the restored state was saved
+	 * (the backup's mtime): changes after it are lost. `damagedSavedAt`: the damaged file's mtime (its last save).
+	 */
+	restored?: {reason: string; from: string; corruptCopy?: string; backupSavedAt?: string; damagedSavedAt?: string};
 	/** temp files of saves killed half-way, removed */
 	removedTemps: string[];
 	openMs: number;
@@ -133,6 +137,28 @@ function loadVerified(SQL: SqlJsStatic, path: string): Loaded {
 
 type Waiter = {generation: number; resolve: () => void; reject: (error: Error) => void};
 
+function mtimeOf(path: string): string | undefined {
+	try {
+		return statSync(path).mtime.toISOString();
+	} catch {
+		return undefined;
+	}
+}
+
+/** The restore, loudly: what was restored, from when, what is lost, where the damaged file is. */
+export function restoreMessage(restored: NonNullable<OpenReport['restored']>): string {
+	const lost =
+		restored.backupSavedAt === undefined
+			? 'changes saved after the backup are lost'
+			: `changes made after ${restored.backupSavedAt}` +
+				(restored.damagedSavedAt === undefined ? '' : ` (the damaged file was last saved at ${restored.damagedSavedAt})`) +
+				' are lost: edits, new keys, key rotations and account changes since then must be made again';
+	return (
+		`${restored.reason}; restored ${restored.from} (the state before the latest save); ${lost}` +
+		(restored.corruptCopy === undefined ? '' : `; the damaged file was kept as ${restored.corruptCopy}`)
+	);
+}
+
 export class DatabaseFile {
 	readonly dir: string;
 	readonly path: string;
@@ -168,6 +194,8 @@ export class DatabaseFile {
 	private saveCount = 0;
 	private lastSave: SaveInfo | undefined;
 	private lastError: Error | undefined;
+	/** background saves are failing (reported once per streak; a success afterwards says saving works again) */
+	private failing = false;
 	/** close()'s final save failed: what was unsaved is lost, and flush() says so */
 	private closeFailure: StoreSaveError | undefined;
 
@@ -218,18 +246,29 @@ export class DatabaseFile {
 			} else {
 				db = backup.db;
 				const reason = main.state === 'missing' ? `${DB_FILE} was missing` : `${DB_FILE} was damaged: ${main.reason}`;
+				// What the restore loses: everything saved after the backup's state (its mtime), up to the damaged file's.
+				const backupSavedAt = mtimeOf(backupPath);
+				const damagedSavedAt = main.state === 'damaged' ? mtimeOf(path) : undefined;
 				let corruptCopy: string | undefined;
 				try {
 					if (main.state === 'damaged') {
 						corruptCopy = `${path}.corrupt-${fileStamp()}`;
 						renameSync(path, corruptCopy);
+						// Kept for recovery by hand; it may hold credentials like any proxy.db.
+						chmodSync(corruptCopy, 0o600);
 					}
 					writeFileAtomicSync(path, db.export());
 				} catch (error) {
 					db.close();
 					throw new StoreOpenError(`${path} ${main.state === 'missing' ? 'is missing' : 'is damaged'} and restoring ${backupPath} failed: ${message(error)}`, path);
 				}
-				restored = {reason, from: backupPath, ...(corruptCopy === undefined ? {} : {corruptCopy})};
+				restored = {
+					reason,
+					from: backupPath,
+					...(corruptCopy === undefined ? {} : {corruptCopy}),
+					...(backupSavedAt === undefined ? {} : {backupSavedAt}),
+					...(damagedSavedAt === undefined ? {} : {damagedSavedAt}),
+				};
 			}
 		}
 
@@ -253,13 +292,7 @@ export class DatabaseFile {
 
 		const report: OpenReport = {created, schema, ...(restored === undefined ? {} : {restored}), removedTemps, openMs: 0};
 		const file = new DatabaseFile(dataDir, db, report, options);
-		if (restored !== undefined) {
-			file.notice(
-				'warn',
-				`${restored.reason}; restored ${backupPath} (the last state before the latest save)` +
-					(restored.corruptCopy === undefined ? '' : `; the damaged file was kept as ${restored.corruptCopy}`),
-			);
-		}
+		if (restored !== undefined) file.notice('error', restoreMessage(restored));
 		if (created || schema.to !== schema.from) {
 			// Make the file exist / carry the new schema now; the previous file becomes proxy.db.bak.
 			file.changes++;
@@ -523,8 +556,10 @@ export class DatabaseFile {
 					renameSync(temp, this.path);
 					return;
 				}
-				// no hard links on this file system: copy instead
+				// no hard links on this file system: copy instead, keeping the time that state was saved (a restore names it)
 				copyFileSync(this.path, backupTemp);
+				const saved = statSync(this.path);
+				utimesSync(backupTemp, saved.atime, saved.mtime);
 				const fd = openSync(backupTemp, 'r+');
 				try {
 					fsyncSync(fd);
@@ -550,6 +585,10 @@ export class DatabaseFile {
 		this.saveCount++;
 		this.lastSave = info;
 		this.lastError = undefined;
+		if (this.failing) {
+			this.failing = false;
+			this.notice('info', `saving ${this.path} works again: every change is on disk`);
+		}
 		this.onSave?.(info);
 		this.settle();
 	}
@@ -560,7 +599,15 @@ export class DatabaseFile {
 		const waiting = this.waiters;
 		this.waiters = [];
 		for (const waiter of waiting) waiter.reject(failure);
-		this.notice('error', `${failure.message}; the changes are kept in memory and saving is retried in ${Math.round(this.retryMs / 1000)} s`);
+		// Once per streak of failures, not per retry: the retries every few seconds would flood the log.
+		if (!this.failing) {
+			this.failing = true;
+			this.notice(
+				'error',
+				`${failure.message}; the changes are kept in memory and saving is retried every ${Math.max(1, Math.round(this.retryMs / 1000))} s ` +
+					'(a crash or kill now loses them); a notice follows when saving works again',
+			);
+		}
 		if (!this.closed) {
 			this.retrying = true;
 			this.arm(this.retryMs);

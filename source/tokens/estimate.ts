@@ -3,6 +3,7 @@
 // images are priced by their pixel area like Anthropic's (w*h/750 after scaling to 1568 px), PDFs per page.
 import type {ContentBlock, CountTokensRequest, Tool} from '../anthropic/types.js';
 import {imageSize} from '../anthropic/media.js';
+import {webSearchText} from '../translate/web-search.js';
 
 const PIECE = /\s?[A-Za-z]+|\s?\d{1,3}|\s?[^\sA-Za-z\d]+|\s+/g;
 // Calibrated against a BPE Claude tokenizer on prose, source code, JSON schemas and Claude Code's system prompt.
@@ -63,7 +64,10 @@ function estimateBlock(block: ContentBlock): number {
 		case 'tool_use':
 			return 8 + estimateTextTokens(block.name) + estimateTextTokens(JSON.stringify(block.input));
 		case 'tool_result':
-			return 8 + (typeof block.content === 'string' ? estimateTextTokens(block.content) : block.content.reduce((sum, b) => sum + estimateBlock(b), 0));
+			return 8 + (typeof block.content === 'string' ? estimateTextTokens(block.content) : block.content.reduce((sum, b) => sum + (b.type === 'tool_reference' ? estimateTextTokens(b.tool_name) : estimateBlock(b)), 0));
+		case 'server_tool_use':
+		case 'web_search_tool_result':
+			return estimateTextTokens(webSearchText(block));
 	}
 }
 

@@ -2,13 +2,14 @@
 // (StreamTranslator -> assembleMessage), so both response paths agree. Malformed event lists throw: they can
 // only come from a bug in our own translator.
 
-import type {Message, ResponseBlock, StreamEvent} from '../anthropic/types.js';
+import type {DirectCaller, Message, ResponseBlock, StreamEvent, WebSearchCitation} from '../anthropic/types.js';
 
 type Building =
-	| {type: 'text'; text: string}
+	| {type: 'text'; text: string; citations?: WebSearchCitation[]}
 	| {type: 'thinking'; thinking: string; signature: string}
 	| {type: 'tool_use'; id: string; name: string; json: string}
-	| Extract<ResponseBlock, {type: 'image'}>;
+	| {type: 'server_tool_use'; id: string; name: 'web_search'; json: string; caller: DirectCaller}
+	| Extract<ResponseBlock, {type: 'image' | 'web_search_tool_result'}>;
 
 function fail(message: string): never {
 	throw new Error(`assembleMessage: ${message}`);
@@ -25,10 +26,34 @@ function finalBlock(block: Building): ResponseBlock {
 	switch (block.type) {
 		case 'tool_use':
 			return {type: 'tool_use', id: block.id, name: block.name, input: toolInput(block.json)};
+		case 'server_tool_use': {
+			const input = toolInput(block.json);
+			if (typeof input['query'] !== 'string') fail('server_tool_use input has no query');
+			return {type: 'server_tool_use', id: block.id, name: block.name, input: {query: input['query']}, caller: block.caller};
+		}
 		case 'image':
 			return {type: 'image', source: {...block.source}};
+		case 'text':
+			return block.citations === undefined ? {type: 'text', text: block.text} : {type: 'text', text: block.text, citations: [...block.citations]};
 		default:
 			return {...block};
+	}
+}
+
+type BlockStart = Extract<StreamEvent, {type: 'content_block_start'}>['content_block'];
+
+function building(start: BlockStart): Building {
+	switch (start.type) {
+		case 'tool_use':
+			return {type: 'tool_use', id: start.id, name: start.name, json: ''};
+		case 'server_tool_use':
+			return {type: 'server_tool_use', id: start.id, name: start.name, json: '', caller: start.caller};
+		case 'image':
+			return {type: 'image', source: {...start.source}};
+		case 'web_search_tool_result':
+			return {...start, content: Array.isArray(start.content) ? start.content.map(r => ({...r})) : {...start.content}};
+		default:
+			return {...start};
 	}
 }
 
@@ -46,14 +71,7 @@ export function assembleMessage(events: readonly StreamEvent[]): Message {
 			case 'content_block_start': {
 				if (blocks.has(event.index)) fail(`block ${event.index} started twice`);
 				const start = event.content_block;
-				blocks.set(
-					event.index,
-					start.type === 'tool_use'
-						? {type: 'tool_use', id: start.id, name: start.name, json: ''}
-						: start.type === 'image'
-							? {type: 'image', source: {...start.source}}
-							: {...start},
-				);
+				blocks.set(event.index, building(start));
 				break;
 			}
 			case 'content_block_delta': {
@@ -62,7 +80,8 @@ export function assembleMessage(events: readonly StreamEvent[]): Message {
 				if (delta.type === 'text_delta' && block.type === 'text') block.text += delta.text;
 				else if (delta.type === 'thinking_delta' && block.type === 'thinking') block.thinking += delta.thinking;
 				else if (delta.type === 'signature_delta' && block.type === 'thinking') block.signature += delta.signature;
-				else if (delta.type === 'input_json_delta' && block.type === 'tool_use') block.json += delta.partial_json;
+				else if (delta.type === 'input_json_delta' && (block.type === 'tool_use' || block.type === 'server_tool_use')) block.json += delta.partial_json;
+				else if (delta.type === 'citations_delta' && block.type === 'text') (block.citations ??= []).push(delta.citation);
 				else fail(`${delta.type} on a ${block.type} block`);
 				break;
 			}

@@ -4,6 +4,7 @@ import type {ContentBlock, DocumentBlock, ImageBlock, MessageParam, TextBlock, T
 import type {Content, Part} from '../cloudcode/types.js';
 import {TranslationError} from './request-error.js';
 import type {ToolNames} from './request-tools.js';
+import {webSearchText} from './web-search.js';
 
 /** Stands in for a turn that would otherwise be empty (the service rejects empty `parts` and empty text). */
 export const PLACEHOLDER_TEXT = '.';
@@ -78,6 +79,10 @@ function modelItems(blocks: readonly ContentBlock[], i: number, names: ToolNames
 			}
 			case 'tool_result':
 				throw new TranslationError('tool_result blocks are only allowed in user messages', `messages.${i}.content.${j}`);
+			case 'server_tool_use':
+			case 'web_search_tool_result':
+				items.push({kind: 'part', part: {text: webSearchText(block)}});
+				break;
 			default: {
 				const part = mediaPart(block);
 				if (part) items.push({kind: 'part', part});
@@ -104,7 +109,9 @@ function userItems(blocks: readonly ContentBlock[], i: number, calls: Map<string
 				break;
 			}
 			case 'tool_use':
-				throw new TranslationError('tool_use blocks are only allowed in assistant messages', `messages.${i}.content.${j}`);
+			case 'server_tool_use':
+			case 'web_search_tool_result':
+				throw new TranslationError(`${block.type} blocks are only allowed in assistant messages`, `messages.${i}.content.${j}`);
 			case 'thinking':
 			case 'redacted_thinking':
 				// Only assistants think; a stray thinking block in a user turn has no upstream meaning.
@@ -124,7 +131,7 @@ function systemItems(blocks: readonly ContentBlock[], i: number): Item[] {
 	for (const [j, block] of blocks.entries()) {
 		if (block.type === 'text') {
 			if (block.text.trim() !== '') texts.push(block.text);
-		} else if (block.type === 'tool_use' || block.type === 'tool_result') {
+		} else if (block.type === 'tool_use' || block.type === 'tool_result' || block.type === 'server_tool_use' || block.type === 'web_search_tool_result') {
 			throw new TranslationError(`${block.type} blocks are not allowed in system messages`, `messages.${i}.content.${j}`);
 		} else if (block.type !== 'thinking' && block.type !== 'redacted_thinking') {
 			const part = mediaPart(block);
@@ -168,6 +175,8 @@ function toolResult(block: ToolResultBlock): ToolResultParts {
 	else {
 		for (const item of block.content) {
 			if (item.type === 'text') texts.push(item.text);
+			// The referenced tool is declared upstream from now on (request-tools.ts): the model is told it is there.
+			else if (item.type === 'tool_reference') texts.push(`Tool loaded: ${item.tool_name}`);
 			else {
 				const part = item.type === 'image' ? mediaPart(item) : documentPart(item);
 				if (!part) continue;

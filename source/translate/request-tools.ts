@@ -4,6 +4,7 @@ import type {CloudTool, FunctionDeclaration, Schema, ToolConfig} from '../cloudc
 import type {ModelFamily} from './family.js';
 import {TranslationError} from './request-error.js';
 import {toCloudSchema} from './schema.js';
+import {webSearchOptions} from './web-search.js';
 
 const MAX_NAME = 64;
 /**
@@ -96,8 +97,10 @@ export function buildTools(req: MessagesRequest, family: ModelFamily, names: Too
 		if (tools.length > 1) {
 			throw new TranslationError(`server tool ${server.type ?? ''} is not supported together with custom tools by Cloud Code (Google Search grounding cannot be combined with function declarations)`, field);
 		}
-		// Web search alone maps to Google Search grounding. Its options (max_uses, allowed_domains, …) have no
-		// wire equivalent; tool_choice has no meaning for grounding.
+		// Web search alone maps to Google Search grounding. Its options (max_uses, allowed_domains, blocked_domains)
+		// have no wire equivalent: they are checked here and enforced on the answer (./web-search.ts). tool_choice
+		// (Claude Code forces {type:'tool',name:'web_search'}) has no meaning for grounding.
+		webSearchOptions(server, serverIndex, req);
 		return {tools: [{googleSearch: {}}], parameters};
 	}
 
@@ -107,8 +110,11 @@ export function buildTools(req: MessagesRequest, family: ModelFamily, names: Too
 	if (choice?.type === 'none' && !hasToolHistory(req)) return {parameters};
 
 	const declarations: FunctionDeclaration[] = [];
+	const loaded = loadedTools(req);
 	for (const tool of tools) {
 		if (isServerTool(tool)) continue;
+		// Tool search: a deferred tool stays hidden from the model until a tool_reference loaded it (or it was called).
+		if ('defer_loading' in tool && tool.defer_loading === true && !loaded.has(tool.name)) continue;
 		const upstream = names.toUpstream.get(tool.name) ?? tool.name;
 		const schema = 'input_schema' in tool ? tool.input_schema : undefined;
 		const params = toCloudSchema(schema ?? {type: 'object'}, {family, forceObject: true});
@@ -143,7 +149,23 @@ export function buildTools(req: MessagesRequest, family: ModelFamily, names: Too
 			break;
 	}
 	// disable_parallel_tool_use has no wire equivalent: accepted and not forwarded.
+	if (declarations.length === 0) return {parameters};
 	return {tools: [{functionDeclarations: declarations}], ...(toolConfig ? {toolConfig} : {}), parameters};
+}
+
+/** Deferred tools the conversation has loaded (a tool_reference in a tool_result) or already called. */
+function loadedTools(req: MessagesRequest): Set<string> {
+	const loaded = new Set<string>();
+	for (const message of req.messages) {
+		if (!Array.isArray(message.content)) continue;
+		for (const block of message.content) {
+			if (block.type === 'tool_use') loaded.add(block.name);
+			if (block.type === 'tool_result' && Array.isArray(block.content)) {
+				for (const item of block.content) if (item.type === 'tool_reference') loaded.add(item.tool_name);
+			}
+		}
+	}
+	return loaded;
 }
 
 function hasToolHistory(req: MessagesRequest): boolean {

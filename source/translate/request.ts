@@ -1,9 +1,10 @@
 // Anthropic Messages request -> Cloud Code (Antigravity) envelope. Pure: no I/O, no clock, no randomness
 // (ids and remembered signatures come in through the context).
 //
-// What is deliberately not forwarded: `stop_sequences` (the response side enforces them locally so it can report
-// which one matched), `metadata`, `context_management`, `cache_control` (Cloud Code rejects it), and
+// What is deliberately not forwarded: `metadata`, `context_management`, `cache_control` (Cloud Code rejects it), and
 // `tool_choice.disable_parallel_tool_use` (no wire equivalent). No `safetySettings` are sent.
+// `stop_sequences` go upstream as `generationConfig.stopSequences` (the first MAX_UPSTREAM_STOP_SEQUENCES), so Google
+// stops generating (and spending quota) at one; the response side still looks for all of them in the text.
 import type {MessagesRequest, TextBlock} from '../anthropic/types.js';
 import type {Envelope, GenerateRequest, GenerationConfig, Schema} from '../cloudcode/types.js';
 import {isImageModel, modelFamily} from './family.js';
@@ -14,6 +15,9 @@ import {stripPlaceholders, toCloudSchema} from './schema.js';
 import {type ThinkingPlan, planThinking} from './thinking.js';
 
 export {TranslationError} from './request-error.js';
+
+/** generationConfig.stopSequences accepts at most this many (Gemini API reference: "up to 5"). */
+export const MAX_UPSTREAM_STOP_SEQUENCES = 5;
 
 export type RequestContext = {
 	/** The real Cloud Code model id to call (mapping is done before translation). */
@@ -54,7 +58,7 @@ export function toCloudCodeRequest(req: MessagesRequest, ctx: RequestContext): E
 		model: ctx.servedModel,
 		request,
 		userAgent: 'antigravity',
-		requestType: isImageModel(ctx.servedModel) ? 'image_gen' : 'agent',
+		requestType: isImageModel(ctx.servedModel) ? 'image_gen' : isWebSearchOnly(req) ? 'web_search' : 'agent',
 		requestId: ctx.requestId,
 	};
 }
@@ -126,6 +130,8 @@ function generationConfig(req: MessagesRequest, claude: boolean, plan: ThinkingP
 	if (topP !== undefined) config.topP = topP;
 	if (topK !== undefined) config.topK = topK;
 	if (plan.thinkingConfig) config.thinkingConfig = plan.thinkingConfig;
-	// stopSequences deliberately omitted: the response side enforces stop_sequences itself (see the header).
+	// Cloud Code takes at most 5 (more is a 400) and ends the answer before the sequence with an ordinary STOP; the
+	// response side detects the rest, and any that upstream did not honour, in the text.
+	if (req.stop_sequences !== undefined && req.stop_sequences.length > 0) config.stopSequences = req.stop_sequences.slice(0, MAX_UPSTREAM_STOP_SEQUENCES);
 	return config;
 }

@@ -5,9 +5,10 @@
 // still become a clean HTTP error.
 
 import type {Message, StopReason, StreamEvent, Usage} from '../anthropic/types.js';
-import type {Candidate, FunctionCall, InlineData, Part, ResponseChunk, UsageMetadata} from '../cloudcode/types.js';
+import type {Candidate, FunctionCall, GroundingMetadata, InlineData, Part, ResponseChunk, UsageMetadata} from '../cloudcode/types.js';
 import type {ModelFamily} from './family.js';
 import {encodeSignature} from './signature.js';
+import {type WebSearchOptions, groundedAnswer} from './web-search.js';
 
 export type TranslatorOptions = {
 	messageId: string;
@@ -23,6 +24,12 @@ export type TranslatorOptions = {
 	toolName?: (upstreamName: string) => string;
 	/** Undoes request-side schema rewrites in call arguments (e.g. removes VALIDATED-mode placeholder properties). */
 	toolArgs?: (upstreamName: string, args: Record<string, unknown>) => Record<string, unknown>;
+	/**
+	 * Set for a web-search request (Google Search grounding upstream). The answer text is held until the end: the
+	 * grounding metadata that says what was searched and which sources back which segment comes with the last chunk,
+	 * and Anthropic's order is searches and results first, then the cited text.
+	 */
+	webSearch?: WebSearchOptions;
 };
 
 /** Upstream produced nothing usable: an empty answer is never a 200 success. */
@@ -83,6 +90,10 @@ export class StreamTranslator {
 	#finishMessage: string | undefined;
 	#blockReason: string | undefined;
 	#blockMessage: string | undefined;
+	/** Web-search mode: the answer text so far and the latest grounding metadata. */
+	#groundedText = '';
+	#grounding: GroundingMetadata | undefined;
+	#searches = 0;
 
 	constructor(opts: TranslatorOptions) {
 		this.#opts = opts;
@@ -120,6 +131,7 @@ export class StreamTranslator {
 			output_tokens: (this.#usage.candidatesTokenCount ?? 0) + (this.#usage.thoughtsTokenCount ?? 0),
 			cache_read_input_tokens: cached,
 			cache_creation_input_tokens: 0,
+			...(this.#opts.webSearch ? {server_tool_use: {web_search_requests: this.#searches}} : {}),
 		};
 	}
 
@@ -144,7 +156,17 @@ export class StreamTranslator {
 			this.#finishReason = candidate.finishReason;
 			this.#finishMessage = candidate.finishMessage;
 		}
+		if (this.#opts.webSearch && candidate?.groundingMetadata) this.#mergeGrounding(candidate.groundingMetadata);
 		return out;
+	}
+
+	/** Later metadata wins field by field (the service sends it whole, on the last chunk or chunks). */
+	#mergeGrounding(update: GroundingMetadata): void {
+		const merged: GroundingMetadata = {...this.#grounding};
+		if (update.webSearchQueries?.length) merged.webSearchQueries = update.webSearchQueries;
+		if (update.groundingChunks?.length) merged.groundingChunks = update.groundingChunks;
+		if (update.groundingSupports?.length) merged.groundingSupports = update.groundingSupports;
+		this.#grounding = merged;
 	}
 
 	finish(): StreamEvent[] {
@@ -152,6 +174,7 @@ export class StreamTranslator {
 		this.#finished = true;
 		const out: StreamEvent[] = [];
 		this.#close(out);
+		if (this.#opts.webSearch) this.#flushGrounded(this.#opts.webSearch, out);
 		const stopReason = this.#stopReason(out);
 		this.#ensureStarted(out);
 		out.push(
@@ -203,6 +226,10 @@ export class StreamTranslator {
 			if (part.inlineData === undefined) this.#thought(part.text ?? '', signature, out);
 		} else if (part.inlineData !== undefined) {
 			this.#image(part.inlineData, signature, out);
+		} else if (part.text !== undefined && part.text !== '' && this.#opts.webSearch) {
+			this.#droppedThoughts = false;
+			if (this.#groundedText === '') this.#contentSignature(signature, out);
+			this.#groundedText += part.text;
 		} else if (part.text !== undefined && part.text !== '') {
 			this.#text(part.text, signature, out);
 		} else if (signature !== undefined) {
@@ -363,6 +390,33 @@ export class StreamTranslator {
 		this.#close(out);
 		const index = this.#start({type: 'image', source: {type: 'base64', media_type: data.mimeType, data: data.data}}, out);
 		out.push({type: 'content_block_stop', index});
+	}
+
+	/** Web search: one server_tool_use + web_search_tool_result pair per search, then the text split at its citations. */
+	#flushGrounded(options: WebSearchOptions, out: StreamEvent[]): void {
+		let text = this.#groundedText;
+		this.#groundedText = '';
+		const stop = this.#findStop(text);
+		if (stop !== undefined) {
+			text = text.slice(0, stop.at);
+			this.#stopSequence = stop.sequence;
+		}
+		const answer = groundedAnswer(text, this.#grounding, options);
+		this.#searches = answer.performed;
+		const base = this.#opts.messageId.replace(/^msg_/, '').replace(/[^A-Za-z0-9]/g, '');
+		const caller = {type: 'direct'} as const;
+		answer.searches.forEach((search, i) => {
+			const id = `srvtoolu_${base}_${i}`;
+			const use = this.#start({type: 'server_tool_use', id, name: 'web_search', input: {}, caller}, out);
+			out.push({type: 'content_block_delta', index: use, delta: {type: 'input_json_delta', partial_json: JSON.stringify({query: search.query})}}, {type: 'content_block_stop', index: use});
+			const result = this.#start({type: 'web_search_tool_result', tool_use_id: id, content: search.content, caller}, out);
+			out.push({type: 'content_block_stop', index: result});
+		});
+		for (const block of answer.texts) {
+			const index = this.#start({type: 'text', text: ''}, out);
+			for (const citation of block.citations) out.push({type: 'content_block_delta', index, delta: {type: 'citations_delta', citation}});
+			out.push({type: 'content_block_delta', index, delta: {type: 'text_delta', text: block.text}}, {type: 'content_block_stop', index});
+		}
 	}
 
 	/** Emits content_block_start (after message_start if needed) and returns the new block's index. */

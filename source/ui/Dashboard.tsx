@@ -1,9 +1,14 @@
 // The full-screen dashboard: header (address, mode, strategy, uptime, traffic), panel tabs, the panel, a status line
-// and the keys of the panel. Sized to the terminal (root height rows - 1: at exactly `rows` Ink 6.8 clears the whole
+// and the keys of the panel. Panel 1 is the home screen (accounts, quotas and the live request log at once); 2-4 are
+// for detail and editing. Sized to the terminal (root height rows - 1: at exactly `rows` Ink 6.8 clears the whole
 // screen on every frame) and re-laid out on resize. run.tsx mounts it (alternate screen, raw mode, signals).
 //
-// Live data never reaches React per event: requests go into a ring buffer published at most every 100 ms, accounts
-// are re-read at most every 250 ms, countdowns tick once a second (store.ts).
+// Live data never reaches React per event: requests go into a ring buffer published within 100 ms at a few requests a
+// second and once a second under sustained traffic (10/s or more), accounts
+// are re-read at most every 500 ms and only an account snapshot that differs is published; the clock ticks once a
+// second but a component re-renders only when its own step (1 s for a visible countdown, else a minute) changes
+// (store.ts, hooks/useNow.ts). Clipping is vertical only: every line is already cut to the width, and Ink's
+// horizontal clipping would re-slice each one on every frame.
 import {Box, Text} from 'ink';
 import {type ReactElement, useCallback, useEffect, useMemo, useState} from 'react';
 import type {PoolAccountSnapshot} from '../accounts/pool.js';
@@ -21,18 +26,20 @@ import {useTerminalSize} from './hooks/useTerminalSize.js';
 import {HELP_FOOTER, PANELS, type PanelId, footerKeys, isCtrlC} from './keymap.js';
 import {AccountsPanel} from './panels/AccountsPanel.js';
 import {GroupsPanel} from './panels/GroupsPanel.js';
-import {RequestsPanel} from './panels/RequestsPanel.js';
+import {HomePanel} from './panels/HomePanel.js';
 import {UsersPanel} from './panels/UsersPanel.js';
 import type {DashboardSource} from './source.js';
-import {Clock, RequestStore, ThrottledSnapshot} from './store.js';
+import {Clock, RequestStore, ThrottledSnapshot, realTimers} from './store.js';
 import {ThemeContext, createTheme, noColorFromEnv} from './theme.js';
 
 export type DashboardOptions = {
-	/** Requests kept for the Requests panel (default 500). */
+	/** Requests kept for the request log (default 500). */
 	bufferSize?: number;
-	/** Longest a request waits before it is shown, ms (default 100: at most ~10 renders a second). */
+	/** Longest a request waits before it is shown after a quiet spell, ms (default 100). */
 	flushMs?: number;
-	/** Accounts are re-read at most this often, ms (default 250). */
+	/** The same under sustained traffic (10 requests a second or more), ms (default 1000: one log render a second, as htop). */
+	busyFlushMs?: number;
+	/** Accounts are re-read at most this often, ms (default 500). */
 	accountsMs?: number;
 	/** The clock for countdowns, uptime and rates, ms (default 1000). */
 	clockMs?: number;
@@ -73,11 +80,18 @@ function readAccounts(source: DashboardSource): readonly PoolAccountSnapshot[] {
 	}
 }
 
+/** Two account snapshots that serialise alike are the same: the pool reports a change on every request. */
+const accountsKey = (accounts: readonly PoolAccountSnapshot[]): string => JSON.stringify(accounts);
+
+export const DEFAULT_FLUSH_MS = 100;
+export const DEFAULT_BUSY_FLUSH_MS = 1000;
+export const DEFAULT_ACCOUNTS_MS = 500;
+
 function DashboardRoot({source, onQuit, options}: Required<Pick<DashboardProps, 'source' | 'onQuit' | 'options'>>): ReactElement {
 	const {columns, rows} = useTerminalSize();
 	const [stores] = useState(() => ({
-		requests: new RequestStore({...(options.bufferSize === undefined ? {} : {capacity: options.bufferSize}), ...(options.flushMs === undefined ? {} : {flushMs: options.flushMs})}),
-		accounts: new ThrottledSnapshot<readonly PoolAccountSnapshot[]>(() => readAccounts(source), options.accountsMs ?? 250),
+		requests: new RequestStore({...(options.bufferSize === undefined ? {} : {capacity: options.bufferSize}), flushMs: options.flushMs ?? DEFAULT_FLUSH_MS, busyFlushMs: options.busyFlushMs ?? DEFAULT_BUSY_FLUSH_MS}),
+		accounts: new ThrottledSnapshot<readonly PoolAccountSnapshot[]>(() => readAccounts(source), options.accountsMs ?? DEFAULT_ACCOUNTS_MS, realTimers, accountsKey),
 		clock: new Clock(options.clockMs ?? 1000),
 	}));
 	const [panel, setPanel] = useState<PanelId>(options.initialPanel ?? 'requests');
@@ -90,7 +104,7 @@ function DashboardRoot({source, onQuit, options}: Required<Pick<DashboardProps, 
 		const detach = requests.attach(source.bus);
 		const stopAccounts = source.onAccounts(accounts.invalidate);
 		const stopTick = clock.signal.subscribe(() => {
-			requests.refreshStats();
+			requests.decayStats();
 			accounts.invalidate();
 		});
 		clock.start();
@@ -139,7 +153,7 @@ function DashboardRoot({source, onQuit, options}: Required<Pick<DashboardProps, 
 	const height = Math.max(1, rows - 1);
 	if (columns < MIN_COLUMNS || rows < MIN_ROWS) {
 		return (
-			<Box width={columns} height={height} overflow="hidden">
+			<Box width={columns} height={height} overflowY="hidden">
 				<Text wrap="truncate-end">{truncate(`Terminal too small: ${columns}x${rows}, need ${MIN_COLUMNS}x${MIN_ROWS}. q quits.`, columns)}</Text>
 			</Box>
 		);
@@ -147,10 +161,10 @@ function DashboardRoot({source, onQuit, options}: Required<Pick<DashboardProps, 
 	const bodyHeight = height - CHROME_ROWS;
 	return (
 		<DashboardContext.Provider value={context}>
-			<Box flexDirection="column" width={columns} height={height} overflow="hidden">
+			<Box flexDirection="column" width={columns} height={height} overflowY="hidden">
 				<Header width={columns} />
 				<TabBar active={panel} width={columns} />
-				<Box flexDirection="column" width={columns} height={bodyHeight} overflow="hidden">
+				<Box flexDirection="column" width={columns} height={bodyHeight} overflowY="hidden">
 					{help ? <Help width={columns} height={bodyHeight} onClose={() => setHelp(false)} /> : undefined}
 					{/* Hidden, not unmounted, under the help: the panel keeps its filter, selection and open view. */}
 					<Box display={help ? 'none' : 'flex'} flexDirection="column">
@@ -169,7 +183,7 @@ function DashboardRoot({source, onQuit, options}: Required<Pick<DashboardProps, 
 function Panel({id, width, height}: {id: PanelId; width: number; height: number}): ReactElement {
 	switch (id) {
 		case 'requests':
-			return <RequestsPanel width={width} height={height} active />;
+			return <HomePanel width={width} height={height} active />;
 		case 'accounts':
 			return <AccountsPanel width={width} height={height} active />;
 		case 'users':

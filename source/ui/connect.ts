@@ -7,7 +7,7 @@ import type {DashboardSource, LoginSession} from './source.js';
 
 export function dashboardSource(app: App): DashboardSource {
 	return {
-		info: {url: app.url, version: VERSION, strategy: app.strategy, startedAt: app.startedAt, keyed: () => app.actions.store.users.count() > 0},
+		info: {url: app.url, version: VERSION, strategy: app.strategy, startedAt: app.startedAt, keyed: () => app.actions.store.users.count() > 0, singleToken: app.pool === undefined},
 		bus: app.bus,
 		accounts: () => app.pool?.snapshot() ?? [],
 		onAccounts: listener => app.pool?.onChange(() => listener()) ?? (() => {}),

@@ -124,6 +124,12 @@ export function formatLatency(ms: number | undefined): string {
 	return formatDuration(ms);
 }
 
+/** An uptime by the minute (`<1m`, `12m`, `2h13m`, `3d4h`): the header never needs a tick every second. */
+export function formatUptime(ms: number): string {
+	if (!(ms >= 60_000)) return '<1m';
+	return formatDuration(Math.floor(ms / 60_000) * 60_000);
+}
+
 /** `HH:MM:SS` in local time, from an ISO time; '' when unreadable. */
 export function clockTime(iso: string): string {
 	const at = Date.parse(iso);

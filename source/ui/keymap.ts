@@ -1,11 +1,14 @@
 // Every key the dashboard answers to, in one place: the footer and the help overlay are generated from these tables,
-// and the panels use the predicates below so that the help never lies.
+// and the panels use the predicates below so that the help never lies. One meaning per key everywhere: ↑↓ and j/k
+// move in every list, d deletes what is selected (a group member or a group), capitals are the rarer acts (R rotate
+// a key, J/K reorder members).
 import type {Key} from 'ink';
+import type {Tone} from './theme.js';
 
 export type PanelId = 'requests' | 'accounts' | 'users' | 'groups';
 
 export const PANELS: ReadonlyArray<{id: PanelId; title: string; digit: string}> = [
-	{id: 'requests', title: 'Requests', digit: '1'},
+	{id: 'requests', title: 'Home', digit: '1'},
 	{id: 'accounts', title: 'Accounts', digit: '2'},
 	{id: 'users', title: 'Users', digit: '3'},
 	{id: 'groups', title: 'Groups', digit: '4'},
@@ -15,7 +18,7 @@ export type Binding = {keys: string; does: string; /** the footer's label (bindi
 
 export const GLOBAL_BINDINGS: readonly Binding[] = [
 	{keys: 'tab / shift+tab', does: 'next / previous panel', short: 'panels', footerKeys: 'tab'},
-	{keys: '1-4', does: 'Requests, Accounts, Users, Groups'},
+	{keys: '1-4', does: 'Home (accounts and request log), Accounts, Users, Groups'},
 	{keys: '?', does: 'this help', short: 'help'},
 	{keys: 'q / ctrl+c', does: 'quit', short: 'quit', footerKeys: 'q'},
 	{keys: 'esc', does: 'close a dialog, leave a view, clear the filter'},
@@ -27,6 +30,8 @@ export const PANEL_BINDINGS: Record<PanelId, readonly Binding[]> = {
 		{keys: 'g / G', does: 'newest / oldest'},
 		{keys: 'enter', does: 'details and upstream attempts', short: 'details'},
 		{keys: '/', does: 'filter (type, enter keeps it, esc clears)', short: 'filter'},
+		{keys: 'a', does: 'add a Google account (sign in)', short: 'add account'},
+		{keys: 'r', does: 'refresh quotas now'},
 	],
 	accounts: [
 		{keys: '↑↓ j/k', does: 'move', short: 'move'},
@@ -36,21 +41,21 @@ export const PANEL_BINDINGS: Record<PanelId, readonly Binding[]> = {
 		{keys: 'd', does: 'delete (asks first)', short: 'delete'},
 	],
 	users: [
-		{keys: '↑↓ j', does: 'move (k rotates)', short: 'move'},
+		{keys: '↑↓ j/k', does: 'move', short: 'move'},
 		{keys: 'n', does: 'new user (the key is shown once)', short: 'new'},
-		{keys: 'k', does: 'rotate the key (asks first)', short: 'rotate key'},
+		{keys: 'R', does: 'rotate the key (asks first; the new key is shown once)', short: 'rotate key'},
 		{keys: 'e', does: 'enable / disable', short: 'enable/disable'},
 		{keys: 'd', does: 'delete (asks first)', short: 'delete'},
 	],
 	groups: [
 		{keys: '↑↓ j/k', does: 'move over groups and members', short: 'move'},
-		{keys: 'n', does: 'new group', short: 'new'},
-		{keys: '+', does: 'add a member (pick a model)', short: 'add'},
-		{keys: '-', does: 'remove the selected member', short: 'remove'},
+		{keys: 'n', does: 'new group (alias, strategy, then owner: global or a user)', short: 'new'},
+		{keys: '+', does: 'add a member (pick a model; a random group asks its weight)', short: 'add'},
+		{keys: 'w', does: "set the selected member's weight (1-1000, used by random)", short: 'weight'},
 		{keys: 'J / K', does: 'move the member down / up', short: 'order', footerKeys: 'J/K'},
 		{keys: 's', does: 'switch strategy (priority / random)', short: 'strategy'},
 		{keys: 't', does: 'test: which member answers', short: 'test'},
-		{keys: 'd', does: 'delete the group (asks first)', short: 'delete'},
+		{keys: 'd / -', does: 'on a member: remove it; on a group: delete the group (asks first)', short: 'delete', footerKeys: 'd'},
 	],
 };
 
@@ -60,6 +65,32 @@ export const DIALOG_BINDINGS: readonly Binding[] = [
 	{keys: 'y / n', does: 'answer a question'},
 	{keys: 'tab / ←→', does: 'switch a choice in a form'},
 	{keys: 'c', does: 'copy a shown key (OSC 52, where the terminal allows it)'},
+	{keys: 'ctrl+y', does: 'copy the sign-in URL (OSC 52)'},
+];
+
+/** The request log's marks and colours: the legend line under the table ([mark, meaning, tone of the mark]). */
+export const REQUEST_LEGEND: ReadonlyArray<[string, string, Tone | undefined]> = [
+	['~', 'stream', undefined],
+	['a→b', 'asked→served', undefined],
+	['4xx', 'refused', 'warn'],
+	['5xx/ERR', 'failed', 'error'],
+	['?', 'more', undefined],
+];
+
+/** Every column of the request log, for the help (narrow terminals show fewer: the id, cached, ttft go first). */
+export const REQUEST_COLUMN_HELP: readonly Binding[] = [
+	{keys: 'TIME', does: 'when the request arrived (local time)'},
+	{keys: 'USER', does: "whose key sent it ('-' in open mode)"},
+	{keys: 'MODEL a→b', does: 'model asked → served (a group alias or a fallback); one name when the same'},
+	{keys: 'CALL', does: 'METHOD /path for a call without a model (GET /v1/models, POST /refresh-token)'},
+	{keys: 'ACCOUNT', does: 'the Google account that answered (its local part; enter shows all)'},
+	{keys: 'ST', does: 'HTTP status: 4xx yellow (refused, rate-limited), 5xx red, ERR = no answer at all'},
+	{keys: 'LAT / TTFT', does: 'total time / time to the first token'},
+	{keys: 'IN/OUT CACHED', does: 'input / output tokens, and input tokens read from the cache'},
+	{keys: 'S', does: '~ = a streamed (SSE) answer'},
+	{keys: 'REQUEST ID', does: 'the request-id header the client got (wide terminals)'},
+	{keys: 'red row', does: 'failed: 5xx, no answer, or broken after the answer began'},
+	{keys: '/ filter', does: 'matches the text of the columns on screen, nothing hidden'},
 ];
 
 export const isUp = (input: string, key: Key, vim = true): boolean => key.upArrow || (vim && input === 'k' && !key.ctrl);

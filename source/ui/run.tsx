@@ -24,6 +24,8 @@ export function runDashboard(
 		stdin,
 		exitOnCtrlC: false,
 		patchConsole: false,
+		// Off: Ink 6.8's incremental writer misplaces lines in this full-screen layout (tmux showed the tab bar twice
+		// and stale rows after switching panels; re-checked for issue 11). Frames are few instead (store.ts, useNow.ts).
 		incrementalRendering: false,
 		maxFps: 10,
 	});

@@ -11,6 +11,13 @@ export type DashboardInfo = {
 	startedAt: number;
 	/** true once users exist (requests need keys); false = open mode */
 	keyed: () => boolean;
+	/**
+	 * true when agproxy runs on one access token (AGPROXY_ACCESS_TOKEN) with no account pool: the home screen then does not
+	 * ask for a Google account. Optional (added for the home screen); when absent, `strategy === 'single token'` decides.
+	 */
+	singleToken?: boolean;
+	/** Shown in the header when set, e.g. `--simulate`'s "simulated Google (demo accounts in memory)". */
+	mode?: string;
 };
 
 /** An OAuth sign-in started from the dashboard (`a`): show `url`, accept a pasted redirect URL or code. */

@@ -53,8 +53,16 @@ export type RequestStats = {total: number; errors: number; perMinute: number; er
 export type RequestStoreOptions = {
 	/** Requests kept (default 500). */
 	capacity?: number;
-	/** Longest a request waits before it is published (default 100 ms). */
+	/** Longest a request waits before it is published after a quiet spell (default 100 ms). */
 	flushMs?: number;
+	/**
+	 * Under sustained traffic (`busyRate` requests a second or more), the wait is this instead (default: `flushMs`).
+	 * Nobody reads 100 rows a second; each publish is a whole frame for Ink to lay out and write. A client sending a
+	 * request now and then still sees it at once.
+	 */
+	busyFlushMs?: number;
+	/** Requests a second (over the last one to two seconds) from which traffic counts as sustained (default 10). */
+	busyRate?: number;
 	timers?: Timers;
 };
 
@@ -64,6 +72,8 @@ const WINDOW_SECONDS = 60;
 export class RequestStore {
 	readonly capacity: number;
 	readonly flushMs: number;
+	readonly busyFlushMs: number;
+	readonly busyRate: number;
 	readonly list: Signal<RequestList>;
 	readonly stats: Signal<RequestStats>;
 	/** The latest notice from the bus. */
@@ -80,6 +90,7 @@ export class RequestStore {
 	private pending: unknown;
 	private dirty = false;
 	private pendingNotice: NoticeRecord | undefined;
+	private lastFlush = Number.NEGATIVE_INFINITY;
 	// Requests and errors per second of the last minute, by arrival time.
 	private readonly second = new Float64Array(WINDOW_SECONDS).fill(-1);
 	private readonly count = new Uint32Array(WINDOW_SECONDS);
@@ -88,6 +99,8 @@ export class RequestStore {
 	constructor(options: RequestStoreOptions = {}) {
 		this.capacity = Math.max(1, Math.floor(options.capacity ?? 500));
 		this.flushMs = Math.max(0, options.flushMs ?? 100);
+		this.busyFlushMs = Math.max(this.flushMs, options.busyFlushMs ?? this.flushMs);
+		this.busyRate = Math.max(1, options.busyRate ?? 10);
 		this.timers = options.timers ?? realTimers;
 		this.ring = new Array<RequestRecord | undefined>(this.capacity);
 		this.list = new Signal<RequestList>({items: [], total: 0});
@@ -132,10 +145,25 @@ export class RequestStore {
 
 	private schedule(): void {
 		if (this.pending !== undefined) return;
-		this.pending = this.timers.setTimeout(() => {
-			this.pending = undefined;
-			this.flush();
-		}, this.flushMs);
+		const busy = this.recentCount() >= this.busyRate;
+		this.pending = this.timers.setTimeout(
+			() => {
+				this.pending = undefined;
+				this.flush();
+			},
+			busy ? this.busyFlushMs : this.flushMs,
+		);
+	}
+
+	/** Requests that arrived this second and the one before. */
+	private recentCount(): number {
+		const now = Math.floor(this.timers.now() / 1000);
+		let recent = 0;
+		for (const second of [now, now - 1]) {
+			const slot = ((second % WINDOW_SECONDS) + WINDOW_SECONDS) % WINDOW_SECONDS;
+			if (this.second[slot] === second) recent += this.count[slot] ?? 0;
+		}
+		return recent;
 	}
 
 	/** Publishes what arrived since the last flush (called by the timer; tests may call it). */
@@ -155,11 +183,21 @@ export class RequestStore {
 			items[index] = this.ring[(this.head - 1 - index + this.capacity * 2) % this.capacity] as RequestRecord;
 		}
 		this.flushes++;
+		this.lastFlush = this.timers.now();
 		this.list.set({items, total: this.total});
 		this.refreshStats();
 	}
 
-	/** Recomputes the per-minute counts (the dashboard's clock calls this every second so they decay when idle). */
+	/**
+	 * The clock's once-a-second call: the per-minute counts decay while no request comes. Under traffic every publish
+	 * already refreshes them, and a second refresh between two publishes would only cost a frame.
+	 */
+	decayStats(): void {
+		if (this.timers.now() - this.lastFlush < 1000 || this.pending !== undefined) return;
+		this.refreshStats();
+	}
+
+	/** Recomputes the per-minute counts. */
 	refreshStats(): void {
 		const now = Math.floor(this.timers.now() / 1000);
 		let perMinute = 0;
@@ -184,19 +222,26 @@ export class RequestStore {
 
 /**
  * A value read from a getter, re-read at most every `minIntervalMs` however often `invalidate` is called (the pool
- * may report changes on every request): the accounts snapshot.
+ * may report changes on every request): the accounts snapshot. With a `key`, a re-read equal to the last one is not
+ * published, so the once-a-second re-read of an idle pool renders nothing.
  */
 export class ThrottledSnapshot<T> {
 	readonly signal: Signal<T>;
 	private pending: unknown;
 	private last = Number.NEGATIVE_INFINITY;
 
+	private lastKey: string | undefined;
+
+	/** `key`: values with the same key are the same (nothing is published); without it every read is published. */
 	constructor(
 		private readonly read: () => T,
 		private readonly minIntervalMs = 250,
 		private readonly timers: Timers = realTimers,
+		private readonly key?: (value: T) => string,
 	) {
-		this.signal = new Signal<T>(read());
+		const first = read();
+		this.signal = new Signal<T>(first);
+		this.lastKey = key?.(first);
 		this.last = timers.now();
 	}
 
@@ -216,7 +261,13 @@ export class ThrottledSnapshot<T> {
 			this.pending = undefined;
 		}
 		this.last = this.timers.now();
-		this.signal.set(this.read());
+		const next = this.read();
+		if (this.key !== undefined) {
+			const key = this.key(next);
+			if (key === this.lastKey) return;
+			this.lastKey = key;
+		}
+		this.signal.set(next);
 	}
 
 	dispose(): void {
@@ -225,7 +276,10 @@ export class ThrottledSnapshot<T> {
 	}
 }
 
-/** Ticks once a second (or every `ms`): live countdowns, uptime, per-minute rates. */
+/**
+ * Ticks once a second (or every `ms`): live countdowns, uptime, per-minute rates. Components read it through useNow
+ * with their own step, so a tick re-renders only what shows seconds.
+ */
 export class Clock {
 	readonly signal: Signal<number>;
 	private handle: ReturnType<typeof setInterval> | undefined;

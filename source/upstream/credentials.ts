@@ -8,6 +8,8 @@ export type Credential = {
 	accountId: string;
 	accessToken: string;
 	project: string;
+	/** The Antigravity client version to present for this account (its override); default: the client's. */
+	clientVersion?: string;
 	/** Frees the account's concurrency slot; called once the attempt is over, whatever its outcome. */
 	release?: () => void;
 };

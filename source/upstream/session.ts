@@ -3,12 +3,23 @@
 import {createHash} from 'node:crypto';
 import type {MessagesRequest} from '../anthropic/types.js';
 
-/** `x-claude-code-session-id`, else the session inside Claude Code's `metadata.user_id`, else the caller's key, else the first user text. */
-export function conversationKey(req: Pick<MessagesRequest, 'metadata' | 'messages'>, headerSessionId: string | undefined, callerKey: string | undefined): string {
-	if (headerSessionId) return `session:${headerSessionId}`;
+/**
+ * `x-claude-code-session-id`, else the session inside Claude Code's `metadata.user_id`, else the caller's key, else the
+ * first user text. A subagent (Claude Code sends `x-claude-code-agent-id` for every agent but the main one) is its own
+ * conversation within the session: parallel subagents spread over the accounts instead of piling their 429s onto the
+ * parent's, and each keeps its own account, prompt cache and upstream sessionId for all of its turns.
+ */
+export function conversationKey(
+	req: Pick<MessagesRequest, 'metadata' | 'messages'>,
+	headerSessionId: string | undefined,
+	callerKey: string | undefined,
+	agentId?: string,
+): string {
+	const agent = agentId ? `:agent:${agentId.slice(0, MAX_AGENT_ID)}` : '';
+	if (headerSessionId) return `session:${headerSessionId}${agent}`;
 	const fromMetadata = sessionFromUserId(req.metadata?.user_id);
-	if (fromMetadata) return `session:${fromMetadata}`;
-	if (callerKey) return `caller:${callerKey}`;
+	if (fromMetadata) return `session:${fromMetadata}${agent}`;
+	if (callerKey) return `caller:${callerKey}${agent}`;
 	const first = req.messages.find(m => m.role === 'user');
 	const text = first?.content.map(b => (b.type === 'text' ? b.text : '')).join('') ?? '';
 	return `text:${hash(text).slice(0, 32)}`;
@@ -31,6 +42,9 @@ export function upstreamSessionId(conversation: string, accountId: string): stri
 	const digest = createHash('sha256').update(`${accountId}\n${conversation}`).digest();
 	return `-${(digest.readBigUInt64BE(0) & 0x7fff_ffff_ffff_ffffn).toString()}`;
 }
+
+/** Claude Code's agent ids are short (`a1b2c3…`); anything longer only needs to stay distinct, not whole. */
+const MAX_AGENT_ID = 128;
 
 function hash(text: string): string {
 	return createHash('sha256').update(text).digest('hex');

@@ -131,7 +131,7 @@ describe('agproxy accounts', () => {
 		assert.equal(verify.code, 1);
 		const verdicts = lines(verify.stdout);
 		assert.equal(verdicts.length, 2);
-		assert.match(verdicts[0] ?? '', /^demo@agproxy\.local: ok \(project agproxy-demo-project, tier free-tier, \d+ models\)$/);
+		assert.match(verdicts[0] ?? '', /^demo@agproxy\.local: ok \(project agproxy-demo-project, tier free-tier, \d+ models, client \d+(\.\d+)+\)$/);
 		assert.equal(verdicts[1], `${DEMO2}: invalid: Token has been expired or revoked.`);
 		assert.match((await run(['list'])).stdout, /demo2@agproxy\.local .* invalid: Token has been expired or revoked\./);
 

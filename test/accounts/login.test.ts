@@ -7,7 +7,7 @@ import type {AddressInfo} from 'node:net';
 import {PassThrough} from 'node:stream';
 import {after, describe, test} from 'node:test';
 import {browserCommand, canOpenBrowser, openBrowser} from '../../source/accounts/browser.js';
-import {LoginError, accountFromRefreshToken, login, obtainAuthorizationCode, parsePastedCallback} from '../../source/accounts/login.js';
+import {AccountIdentityError, LoginError, accountFromRefreshToken, login, obtainAuthorizationCode, parsePastedCallback} from '../../source/accounts/login.js';
 import {type OAuthConfig, loadOAuthConfig} from '../../source/accounts/oauth.js';
 import {InvalidGrantError} from '../../source/accounts/types.js';
 import {DEFAULT_ACCOUNTS, type Simulator, startSimulator} from '../../source/simulator/index.js';
@@ -275,15 +275,19 @@ describe('parsePastedCallback', () => {
 });
 
 describe('accountFromRefreshToken', () => {
-	test('refresh, userinfo for the e-mail, discovery; --email skips userinfo; a dead token is InvalidGrantError', async () => {
+	test('refresh, userinfo for the e-mail, discovery; --email is only checked against Google; a dead token is InvalidGrantError', async () => {
 		const {s, oauth, client} = await setup();
 		const record = await accountFromRefreshToken({oauth, client, refreshToken: '1//sim-refresh-demo2'});
 		assert.equal(record.email, 'demo2@agproxy.local');
 		assert.equal(record.projectId, 'agproxy-demo-project-2');
 		assert.equal(record.refreshToken, '1//sim-refresh-demo2');
 		const userinfoCalls = s.requests.filter((r) => r.rpc === 'userinfo').length;
-		await accountFromRefreshToken({oauth, client, refreshToken: '1//sim-refresh-demo', email: 'demo@agproxy.local'});
-		assert.equal(s.requests.filter((r) => r.rpc === 'userinfo').length, userinfoCalls);
+		const checked = await accountFromRefreshToken({oauth, client, refreshToken: '1//sim-refresh-demo', email: 'DEMO@agproxy.local'});
+		assert.equal(checked.email, 'demo@agproxy.local', "Google's spelling of the e-mail is stored");
+		assert.equal(s.requests.filter((r) => r.rpc === 'userinfo').length, userinfoCalls + 1, 'the e-mail is asked of Google even when given');
+		const mismatch = await rejection(accountFromRefreshToken({oauth, client, refreshToken: '1//sim-refresh-demo', email: 'someone@else.example'}));
+		assert.ok(mismatch instanceof AccountIdentityError, String(mismatch));
+		assert.match(mismatch.message, /belongs to demo@agproxy\.local, not someone@else\.example/);
 
 		s.enqueue({match: {method: 'token'}, script: {kind: 'rotate_refresh_token'}});
 		const rotated = await accountFromRefreshToken({oauth, client, refreshToken: '1//sim-refresh-demo'});

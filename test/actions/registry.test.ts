@@ -11,6 +11,7 @@ describe('action registry', () => {
 		assert.deepEqual([...ACTION_NAMES].sort(), [
 			'accounts.list',
 			'accounts.remove',
+			'accounts.setClientVersion',
 			'accounts.setEnabled',
 			'accounts.upsert',
 			'accounts.verify',
@@ -21,6 +22,7 @@ describe('action registry', () => {
 			'groups.remove',
 			'groups.removeMember',
 			'groups.setStrategy',
+			'groups.setWeight',
 			'groups.test',
 			'users.create',
 			'users.list',
@@ -87,6 +89,9 @@ describe('action registry', () => {
 		assert.equal((await runAction(ctx, 'groups.addMember', {alias: 'g', model: 'gemini-2.5-pro', order: 1, weight: 3, owner: 'alice'})).members[0]?.weight, 3);
 		assert.equal((await runAction(ctx, 'groups.moveMember', {alias: 'g', model: 'gemini-2.5-pro', order: 2, owner: 'alice'})).members[1]?.model, 'gemini-2.5-pro');
 		assert.equal((await runAction(ctx, 'groups.setStrategy', {alias: 'g', strategy: 'random', owner: 'alice'})).strategy, 'random');
+		assert.deepEqual((await runAction(ctx, 'groups.setWeight', {alias: 'g', model: 'gemini-2.5-pro', weight: 7, owner: 'alice'})).members.map(m => [m.model, m.order, m.weight]), [['gemini-3-flash', 1, 1], ['gemini-2.5-pro', 2, 7]]);
+		await assert.rejects(runAction(ctx, 'groups.setWeight', {alias: 'g', model: 'gemini-2.5-pro', weight: 0, owner: 'alice'}), InvalidError);
+		await assert.rejects(runAction(ctx, 'groups.setWeight', {alias: 'g', model: 'claude-opus-4-6', weight: 2, owner: 'alice'}), NotFoundError);
 		assert.equal((await runAction(ctx, 'groups.list', {owner: 'alice'})).length, 1);
 		const tested = await runAction(ctx, 'groups.test', {alias: 'g', owner: 'alice'});
 		assert.equal(tested.ok && tested.model, 'gemini-3-flash');

@@ -112,6 +112,7 @@ describe('admin API', () => {
 			['gemini-3-flash', 'claude-sonnet-4-6'],
 		);
 		assert.equal((await call('groups.setStrategy', {alias: 'fast', strategy: 'random'})).strategy, 'random');
+		assert.equal((await call('groups.setWeight', {alias: 'fast', model: 'claude-sonnet-4-6', weight: 5})).members.find(m => m.model === 'claude-sonnet-4-6')?.weight, 5);
 		assert.deepEqual(await call('groups.test', {alias: 'fast'}), {ok: true, alias: 'fast', model: 'gemini-3-flash', text: 'hi from fast', latencyMs: 0});
 		assert.equal((await call('groups.removeMember', {alias: 'fast', model: 'gemini-3-flash'})).members.length, 1);
 		assert.equal((await call('groups.list', {})).length, 1);
@@ -119,6 +120,7 @@ describe('admin API', () => {
 		assert.equal((await call('accounts.upsert', {record: {email: 'a@example.com', refreshToken: '1//secret-refresh'}})).created, true);
 		assert.equal((await s.store.accounts.get('a@example.com'))?.refreshToken, '1//secret-refresh');
 		assert.equal((await call('accounts.setEnabled', {email: 'a@example.com', enabled: false})).enabled, false);
+		assert.equal((await call('accounts.setClientVersion', {email: 'a@example.com', version: '3.0.0'})).clientVersion, '3.0.0');
 		const accounts = await call('accounts.list', {});
 		assert.ok(!JSON.stringify(accounts).includes('secret-refresh'));
 		assert.deepEqual(await call('accounts.verify', {}), []);

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import {describe, it} from 'node:test';
-import {validateCountTokensRequest, validateMessagesRequest} from '../../source/anthropic/validate.js';
+import {readFileSync} from 'node:fs';
+import {LIMITS, validateCountTokensRequest, validateMessagesRequest} from '../../source/anthropic/validate.js';
 import {HttpError} from '../../source/http/errors.js';
 import {TINY_PDF_BASE64, jpegBase64, pngBase64} from '../helpers/images.js';
 
@@ -78,6 +79,33 @@ describe('validateMessagesRequest', () => {
 		assert.deepEqual(request.thinking, {type: 'adaptive'});
 		assert.deepEqual(request.output_config, {effort: 'high'});
 		assert.equal('context_management' in request, false);
+	});
+
+	it('mid-conversation system messages: what Claude Code sends is accepted, anything else named', () => {
+		for (const fixture of ['request.json', 'request-tool-loop.json']) {
+			const body = JSON.parse(readFileSync(new URL(`../fixtures/claude-code/${fixture}`, import.meta.url), 'utf8')) as {messages: Array<{role: string}>};
+			const request = validateMessagesRequest(body);
+			assert.equal(request.messages[1]?.role, 'system', fixture);
+		}
+		const at = (...messages: unknown[]): unknown => ({...base, messages});
+		const accepted = validateMessagesRequest(at({role: 'user', content: 'q'}, {role: 'system', content: [{type: 'text', text: 'note', cache_control: {type: 'ephemeral'}}, {type: 'text', text: ''}]}));
+		assert.deepEqual(accepted.messages[1], {role: 'system', content: [{type: 'text', text: 'note'}, {type: 'text', text: ''}]});
+		rejects(at({role: 'system', content: 'first'}, {role: 'user', content: 'q'}), 'messages.0.role');
+		rejects(at({role: 'user', content: 'q'}, {role: 'system', content: [{type: 'document', source: {type: 'text', media_type: 'text/plain', data: 'x'}}]}), 'messages.1.content.0.type');
+		rejects(at({role: 'user', content: 'q'}, {role: 'system', content: [{type: 'text', text: 5}]}), 'messages.1.content.0.text');
+		rejects(at({role: 'user', content: 'q'}, {role: 'system', content: ''}), 'messages.1.content');
+		rejects(at({role: 'user', content: 'q'}, {role: 'system', content: [{type: 'text', text: ' \n'}]}), 'messages.1.content');
+	});
+
+	it('caps element counts, naming the field and the cap; exactly at a cap is fine', () => {
+		const many = (count: number): unknown[] => Array.from({length: count}, () => ({role: 'user', content: 'a'}));
+		assert.equal(validateCountTokensRequest({...base, messages: many(LIMITS.messages)}).messages.length, LIMITS.messages);
+		rejects({...base, messages: many(LIMITS.messages + 1)}, `messages: ${LIMITS.messages + 1} messages is more than agproxy accepts (at most ${LIMITS.messages}`);
+		const blocks = (count: number): unknown => ({...base, messages: [{role: 'user', content: Array.from({length: count}, () => ({type: 'text', text: 'a'}))}]});
+		assert.doesNotThrow(() => validateMessagesRequest(blocks(LIMITS.contentBlocks)));
+		rejects(blocks(LIMITS.contentBlocks + 1), `messages.0.content: the request holds more than ${LIMITS.contentBlocks} content blocks`);
+		rejects({...base, stop_sequences: Array.from({length: LIMITS.stopSequences + 1}, () => 'x')}, 'stop_sequences: 1001 stop sequences');
+		rejects({...base, system: Array.from({length: LIMITS.systemBlocks + 1}, () => ({type: 'text', text: 's'}))}, 'system: 1001 system blocks');
 	});
 
 	it('checks images: base64 validity and that the media type matches the bytes', () => {

@@ -97,7 +97,7 @@ for (const mode of MODES) {
 			const verify = await run(['verify']);
 			assert.equal(verify.code, 1);
 			const verdicts = lines(verify.stdout);
-			assert.match(verdicts[0] ?? '', /^demo@agproxy\.local: ok \(project agproxy-demo-project, tier free-tier, \d+ models\)$/);
+			assert.match(verdicts[0] ?? '', /^demo@agproxy\.local: ok \(project agproxy-demo-project, tier free-tier, \d+ models, client \d+(\.\d+)+\)$/);
 			assert.equal(verdicts[1], `${DEMO2}: invalid: Token has been expired or revoked.`);
 			assert.equal((await store.accounts.get(DEMO2))?.invalid?.reason, 'Token has been expired or revoked.');
 

@@ -36,6 +36,9 @@ for (const mode of MODES) {
 				[['add', 'fast', 'm'], {weight: -1}, /invalid --weight -1/],
 				[['add', 'fast', 'm'], {strategy: 'random'}, /--strategy does not apply to 'groups add'/],
 				[['move', 'fast', 'm', 'first'], {}, /invalid <order> first/],
+				[['weight', 'fast', 'm'], {}, /missing <weight>/],
+				[['weight', 'fast', 'm', 'heavy'], {}, /invalid <weight> heavy: expected a number above 0/],
+				[['weight', 'fast', 'm', '0'], {}, /invalid <weight> 0/],
 				[['strategy', 'fast', 'best'], {}, /invalid strategy 'best'/],
 				[['list'], {order: 1}, /--order does not apply/],
 				[['delete', 'fast', 'extra'], {}, /unexpected argument 'extra'/],
@@ -74,6 +77,14 @@ for (const mode of MODES) {
 				stdout: 'fast, random: 1. gemini-2.5-pro (weight 3), 2. claude-sonnet-4-6 (weight 1), 3. gemini-3-flash (weight 1)\n',
 				stderr: '',
 			});
+			assert.deepEqual(await h.groups(['weight', 'fast', 'gemini-3-flash', '2.5']), {
+				code: 0,
+				stdout: 'fast, random: 1. gemini-2.5-pro (weight 3), 2. claude-sonnet-4-6 (weight 1), 3. gemini-3-flash (weight 2.5)\n',
+				stderr: '',
+			});
+			const heavy = await h.groups(['weight', 'fast', 'gemini-3-flash', '5000']);
+			assert.deepEqual([heavy.code, heavy.stderr], [2, 'agproxy: weight: expected at most 1000, got 5000\n']);
+			assert.equal((await h.groups(['weight', 'fast', 'gemini-3-flash', '1'])).code, 0);
 			assert.equal((await h.groups(['remove', 'fast', 'claude-sonnet-4-6'])).code, 0);
 
 			const unknown = await h.groups(['add', 'fast', 'gpt-5']);

@@ -1,7 +1,8 @@
-// Claude Code end to end: the pinned real client (test/e2e/client) runs headless against a real agproxy (pool over
-// simulator accounts, proxy.db in a temp dir) in front of the Cloud Code simulator. Nothing here talks to the internet.
+// Claude Code end to end: the real client runs headless against a real agproxy (pool over simulator accounts, proxy.db
+// in a temp dir) in front of the Cloud Code simulator. Two clients: the pinned release (test/e2e/client) and the newest
+// (test/e2e/client-latest), so a change in what Claude Code sends shows up in CI. Nothing here talks to the internet.
 import {spawn} from 'node:child_process';
-import {existsSync, mkdtempSync, rmSync} from 'node:fs';
+import {existsSync, mkdtempSync, readFileSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {fileURLToPath} from 'node:url';
@@ -11,8 +12,21 @@ import {loadConfig} from '../../source/config.js';
 import {type RecordedRequest, type SimAccount, type Simulator, startSimulator} from '../../source/simulator/index.js';
 import {openDataStore} from '../../source/store/index.js';
 
-export const CLAUDE_BIN = fileURLToPath(new URL('client/node_modules/.bin/claude', import.meta.url));
-export const CLAUDE_VERSION = '2.1.197';
+export type ClaudeClient = {name: 'pinned' | 'latest'; version: string; bin: string};
+
+/** A client dir's Claude Code: the exact version its package.json pins, and its binary. */
+function client(name: ClaudeClient['name'], dir: string): ClaudeClient {
+	const manifest = JSON.parse(readFileSync(new URL(`${dir}/package.json`, import.meta.url), 'utf8')) as {dependencies: Record<string, string>};
+	const version = manifest.dependencies['@anthropic-ai/claude-code'];
+	if (version === undefined || !/^\d+\.\d+\.\d+$/.test(version)) throw new Error(`${dir}/package.json must pin an exact @anthropic-ai/claude-code version`);
+	return {name, version, bin: fileURLToPath(new URL(`${dir}/node_modules/.bin/claude`, import.meta.url))};
+}
+
+export const PINNED = client('pinned', 'client');
+export const LATEST = client('latest', 'client-latest');
+export const CLIENTS: readonly ClaudeClient[] = [PINNED, LATEST];
+export const CLAUDE_BIN = PINNED.bin;
+export const CLAUDE_VERSION = PINNED.version;
 
 export const E2E_ACCOUNTS: SimAccount[] = ['first', 'second', 'third'].map(name => ({
 	email: `${name}@e2e.test`,
@@ -25,7 +39,10 @@ export type E2E = {sim: Simulator; app: App; dataDir: string; close: () => Promi
 
 /** agproxy as a user runs it: accounts in proxy.db, the pool, tokens refreshed at the (simulated) Google token URL. */
 export async function startE2E(env: NodeJS.ProcessEnv = {}): Promise<E2E> {
-	if (!existsSync(CLAUDE_BIN)) throw new Error(`Claude Code is not installed: run \`npm ci --prefix test/e2e/client\` (npm run test:e2e does)`);
+	for (const {bin, name} of CLIENTS) {
+		const dir = name === 'pinned' ? 'client' : 'client-latest';
+		if (!existsSync(bin)) throw new Error(`Claude Code is not installed: run \`npm ci --prefix test/e2e/${dir}\` (npm run test:e2e does)`);
+	}
 	const sim = await startSimulator({port: 0, accounts: E2E_ACCOUNTS});
 	const dataDir = mkdtempSync(join(tmpdir(), 'agproxy-e2e-'));
 	const seed = await openDataStore(dataDir);
@@ -57,7 +74,9 @@ export type ClaudeResult = {
 	num_turns: number;
 	result?: string;
 	session_id?: string;
-	usage?: {input_tokens?: number; output_tokens?: number; cache_read_input_tokens?: number};
+	usage?: {input_tokens?: number; output_tokens?: number; cache_read_input_tokens?: number; server_tool_use?: {web_search_requests?: number}};
+	/** Per model: Claude Code counts the web searches its WebSearch tool made here. */
+	modelUsage?: Record<string, {webSearchRequests?: number}>;
 };
 
 export type ClaudeRun = {code: number | null; result: ClaudeResult | undefined; stdout: string; stderr: string; workspace: string};
@@ -70,6 +89,8 @@ export type ClaudeOptions = {
 	apiKey?: string;
 	allowedTools?: string[];
 	timeoutMs?: number;
+	/** Which Claude Code runs (default the pinned one). */
+	client?: ClaudeClient;
 };
 
 /** Runs `claude -p` once in `workspace` with a throwaway HOME, offline, and parses its JSON result. */
@@ -92,7 +113,7 @@ export async function runClaude(options: ClaudeOptions): Promise<ClaudeRun> {
 	const args = ['-p', options.prompt, '--output-format', 'json', '--allowedTools', ...(options.allowedTools ?? ['Bash', 'Read', 'Write'])];
 	try {
 		return await new Promise<ClaudeRun>((resolve, reject) => {
-			const child = spawn(CLAUDE_BIN, args, {cwd: options.workspace, env, stdio: ['ignore', 'pipe', 'pipe']});
+			const child = spawn((options.client ?? PINNED).bin, args, {cwd: options.workspace, env, stdio: ['ignore', 'pipe', 'pipe']});
 			let stdout = '';
 			let stderr = '';
 			child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));

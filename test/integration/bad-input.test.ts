@@ -42,7 +42,7 @@ type Row = {
 	/** An object is sent as JSON; a string or Buffer is sent as is. */
 	body: unknown;
 	message: RegExp;
-	status?: 400 | 413;
+	status?: 400 | 403 | 413;
 	headers?: Record<string, string>;
 	/** Also sent to /v1/messages/count_tokens (same validation, no max_tokens) expecting the same answer. */
 	countTokens?: boolean;
@@ -112,8 +112,10 @@ const rows: Row[] = [
 	{name: 'invalid UTF-8 (0xff)', body: Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d]), message: /^Request body is not valid UTF-8$/, countTokens: true},
 	{name: 'invalid UTF-8 (encoded surrogate)', body: Buffer.concat([Buffer.from('{"model":"'), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from('"}')]), message: /^Request body is not valid UTF-8$/},
 	{name: 'gzip-encoded body', body: Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x03]), headers: {'content-encoding': 'gzip'}, message: /^Request body is not valid UTF-8$/},
-	{name: 'form-encoded body', body: 'model=claude-sonnet-4-6&max_tokens=5', headers: {'content-type': 'application/x-www-form-urlencoded'}, message: /^Request body is not valid JSON \(content-type is 'application\/x-www-form-urlencoded'; send application\/json\): /, countTokens: true},
-	{name: 'XML as text/plain', body: '<messages/>', headers: {'content-type': 'text/plain'}, message: /^Request body is not valid JSON \(content-type is 'text\/plain'; send application\/json\): /},
+	// Served without keys (this stack has no users): a body that is not declared as JSON is refused before it is read,
+	// so a web page cannot post one (test/http/security.test.ts has the keyed 415 and the browser cases).
+	{name: 'form-encoded body', body: 'model=claude-sonnet-4-6&max_tokens=5', headers: {'content-type': 'application/x-www-form-urlencoded'}, status: 403, message: /^the request body must be sent as content-type: application\/json \(got 'application\/x-www-form-urlencoded'\): agproxy refuses other types while it serves without keys/, countTokens: true},
+	{name: 'XML as text/plain', body: '<messages/>', headers: {'content-type': 'text/plain'}, status: 403, message: /^the request body must be sent as content-type: application\/json \(got 'text\/plain'\)/},
 	// Roles and blocks.
 	{name: 'unknown role', body: {...base, messages: [{role: 'tool', content: 'x'}]}, message: /^messages\.0\.role: expected one of 'user', 'assistant', 'system', got 'tool'$/, countTokens: true},
 	{name: 'role in capitals', body: {...base, messages: [{role: 'USER', content: 'x'}]}, message: /^messages\.0\.role: expected one of .*, got 'USER'$/},
@@ -125,7 +127,14 @@ const rows: Row[] = [
 	{name: 'block without type', body: {...base, messages: [{role: 'user', content: [{text: 'hi'}]}]}, message: /^messages\.0\.content\.0\.type: unknown content block type undefined/},
 	{name: 'text block without text', body: {...base, messages: [{role: 'user', content: [{type: 'text'}]}]}, message: /^messages\.0\.content\.0\.text: expected a string, got nothing/},
 	{name: 'tool_result in an assistant message', body: withMessages({role: 'user', content: 'go'}, {role: 'assistant', content: [result('toolu_a')]}), message: /^messages\.1\.content\.0: tool_result blocks are only allowed in user messages$/},
-	{name: 'tool_result in a system message', body: withMessages({role: 'user', content: 'go'}, {role: 'assistant', content: [use('toolu_a')]}, {role: 'system', content: [result('toolu_a')]}), message: /^messages\.2\.content\.0: tool_result blocks are only allowed in user messages$/},
+	{name: 'tool_result in a system message', body: withMessages({role: 'user', content: 'go'}, {role: 'assistant', content: [use('toolu_a')]}, {role: 'system', content: [result('toolu_a')]}), message: /^messages\.2\.content\.0\.type: a system message holds only text blocks, got "tool_result"$/},
+	// Mid-conversation system messages: text after the first message, as Claude Code sends them; nothing else.
+	{name: 'system message first', body: withMessages({role: 'system', content: 'be brief'}, {role: 'user', content: 'hi'}), message: /^messages\.0\.role: a conversation cannot start with a system message: put instructions in the top-level 'system' field/, countTokens: true},
+	{name: 'system message with an image', body: withMessages({role: 'user', content: 'hi'}, {role: 'system', content: [{type: 'text', text: 'note'}, {type: 'image', source: {type: 'base64', media_type: 'image/png', data: pngBase64(1, 1)}}]}), message: /^messages\.1\.content\.1\.type: a system message holds only text blocks, got "image"$/, countTokens: true},
+	{name: 'system message with a thinking block', body: withMessages({role: 'user', content: 'hi'}, {role: 'system', content: [{type: 'thinking', thinking: 'x', signature: 's'}]}), message: /^messages\.1\.content\.0\.type: a system message holds only text blocks, got "thinking"$/},
+	{name: 'system message that is blank', body: withMessages({role: 'user', content: 'hi'}, {role: 'system', content: '  \n'}), message: /^messages\.1\.content: a system message needs some non-blank text$/, countTokens: true},
+	{name: 'system message with no blocks', body: withMessages({role: 'user', content: 'hi'}, {role: 'system', content: []}), message: /^messages\.1\.content: a system message needs some non-blank text$/},
+	{name: 'system message without content', body: withMessages({role: 'user', content: 'hi'}, {role: 'system'}), message: /^messages\.1\.content: field required$/},
 	{name: 'tool_use in a user message', body: withMessages({role: 'user', content: [use('toolu_a')]}), message: /^messages\.0\.content\.0: tool_use blocks are only allowed in assistant messages$/},
 	{name: 'tool_use inside a tool_result', body: withMessages({role: 'user', content: 'go'}, {role: 'assistant', content: [use('toolu_a')]}, {role: 'user', content: [result('toolu_a', [use('toolu_b')])]}), message: /^messages\.2\.content\.0\.content\.0\.type: 'tool_use' is not allowed inside tool_result/},
 	{name: 'tool_use without id', body: withMessages({role: 'user', content: 'go'}, {role: 'assistant', content: [{type: 'tool_use', name: 'Bash', input: {}}]}), message: /^messages\.1\.content\.0\.id: expected a string, got nothing/},
@@ -181,7 +190,7 @@ function assertError(answer: Answer, status: number, pattern: RegExp, label: str
 	assert.deepEqual(Object.keys(body).sort(), ['error', 'request_id', 'type'], label);
 	assert.equal(body.type, 'error', label);
 	assert.deepEqual(Object.keys(body.error).sort(), ['message', 'type'], label);
-	assert.equal(body.error.type, status === 413 ? 'request_too_large' : 'invalid_request_error', label);
+	assert.equal(body.error.type, status === 413 ? 'request_too_large' : status === 403 ? 'permission_error' : 'invalid_request_error', label);
 	assert.match(body.error.message, pattern, label);
 	assert.equal(body.request_id, requestId, `${label}: request_id in the body`);
 }
@@ -219,7 +228,11 @@ describe('inputs with a defined outcome other than an error', () => {
 		const counted = await send('/v1/messages/count_tokens', {model: 'claude-sonnet-4-6', messages: base.messages, tools});
 		assert.equal(counted.status, 200);
 		assert.ok((JSON.parse(counted.text) as {input_tokens: number}).input_tokens > 100_000);
-		const answer = await send('/v1/messages', {...base, tools});
+		// About 430k tokens: above Claude's 200k window (a 400 before any upstream call), within Gemini's 1M.
+		const tooLong = await send('/v1/messages', {...base, tools});
+		assert.equal(tooLong.status, 400);
+		assert.match(tooLong.text, /prompt is too long: \d+ tokens > 200000 maximum/);
+		const answer = await send('/v1/messages', {...base, model: 'gemini-3-flash', tools});
 		const elapsed = Date.now() - started;
 		assert.equal(answer.status, 200, answer.text.slice(0, 300));
 		const declarations = lastGenerate().request.tools?.flatMap(t => t.functionDeclarations ?? []) ?? [];
@@ -323,7 +336,7 @@ describe('oversize and endless bodies: 413, and the server stops reading', () =>
 	const MAX = 256 * 1024 * 1024;
 
 	it('a huge declared content-length is refused before reading, and the connection closes', async () => {
-		const head = `POST /v1/messages HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: ${10 * 1024 ** 3}\r\n\r\n`;
+		const head = `POST /v1/messages HTTP/1.1\r\nhost: localhost\r\ncontent-type: application/json\r\ncontent-length: ${10 * 1024 ** 3}\r\n\r\n`;
 		const outcome = await pushUntilAnswered(head, {chunked: false, maxBytes: MAX, timeoutMs: 10_000});
 		assertRaw413(outcome, 'declared');
 		assert.ok(outcome.closedByServer, 'the server closed the connection after the 413');
@@ -337,7 +350,7 @@ describe('oversize and endless bodies: 413, and the server stops reading', () =>
 		});
 		socket.on('error', () => {});
 		const closed = new Promise<void>(resolve => socket.once('close', () => resolve()));
-		socket.write(`POST /v1/messages HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: ${10 * 1024 ** 3}\r\n\r\n`);
+		socket.write(`POST /v1/messages HTTP/1.1\r\nhost: localhost\r\ncontent-type: application/json\r\ncontent-length: ${10 * 1024 ** 3}\r\n\r\n`);
 		try {
 			await within(closed, 3000, 'the server did not close the connection');
 		} finally {
@@ -347,7 +360,7 @@ describe('oversize and endless bodies: 413, and the server stops reading', () =>
 	});
 
 	it('a chunked body that grows past the limit: 413 once the limit is crossed, then closed', async () => {
-		const head = 'POST /v1/messages HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n';
+		const head = 'POST /v1/messages HTTP/1.1\r\nhost: localhost\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n';
 		const outcome = await pushUntilAnswered(head, {chunked: true, maxBytes: MAX, timeoutMs: 10_000});
 		assertRaw413(outcome, 'chunked');
 		assert.ok(outcome.closedByServer, 'the server closed the connection after the 413');
@@ -394,10 +407,10 @@ describe('clients that stall or vanish mid-request', () => {
 		const started = Date.now();
 		const timers: NodeJS.Timeout[] = [];
 		for (const [i, {socket}] of clients.entries()) {
-			if (i % 3 === 0) socket.write('POST /v1/messages HTTP/1.1\r\nhost: x\r\ncontent-type: appl');
-			else if (i % 3 === 1) socket.write('POST /v1/messages HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 5000\r\n\r\n{"model":');
+			if (i % 3 === 0) socket.write('POST /v1/messages HTTP/1.1\r\nhost: localhost\r\ncontent-type: appl');
+			else if (i % 3 === 1) socket.write('POST /v1/messages HTTP/1.1\r\nhost: localhost\r\ncontent-type: application/json\r\ncontent-length: 5000\r\n\r\n{"model":');
 			else {
-				socket.write('POST /v1/messages HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 5000\r\n\r\n');
+				socket.write('POST /v1/messages HTTP/1.1\r\nhost: localhost\r\ncontent-type: application/json\r\ncontent-length: 5000\r\n\r\n');
 				timers.push(setInterval(() => socket.writable && socket.write(' '), 100));
 			}
 		}
@@ -437,7 +450,7 @@ describe('clients that stall or vanish mid-request', () => {
 			const {socket, closed} = await open();
 			const framing = chunked ? 'transfer-encoding: chunked\r\n\r\n20\r\n' : 'content-length: 4000\r\n\r\n';
 			const recorded = new Promise<RequestRecord>(resolve => slow.app.bus.once('request', resolve));
-			socket.write(`POST /v1/messages HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n${framing}{"model":"claude-sonnet-4-6","max_`);
+			socket.write(`POST /v1/messages HTTP/1.1\r\nhost: localhost\r\ncontent-type: application/json\r\n${framing}{"model":"claude-sonnet-4-6","max_`);
 			await new Promise(resolve => setTimeout(resolve, 50));
 			socket.destroy();
 			await closed;

@@ -542,9 +542,10 @@ describe('array-wrapped error bodies (`[{...}\\n]`, split in two writes, legacy 
 		{
 			name: 'MODEL_CAPACITY_EXHAUSTED (503) with a 20 s RetryInfo',
 			script: () => ({kind: 'http_error', error: 'capacity_503', retryDelaySec: 20, arrayWrapped: true, split: true, contentType: 'event-stream'}),
-			status: 429,
-			type: 'rate_limit_error',
-			message: /without capacity/,
+			// No other account: 529 at once (the client retries it), never a wait for the backoff.
+			status: 529,
+			type: 'overloaded_error',
+			message: /no capacity for claude-sonnet-4-6 right now on the only Google account/,
 			retryAfter: [15, 20],
 			state: {state: 'capacity', reason: /MODEL_CAPACITY_EXHAUSTED/, untilS: [15, 20], failures: 1},
 			health: 'rateLimited',

@@ -24,6 +24,7 @@ import {loadConfig} from '../../source/config.js';
 import type {RequestRecord} from '../../source/events.js';
 import {type FaultScript, type SimAccount, type SimScript, type Simulator, simMarker, startSimulator} from '../../source/simulator/index.js';
 import {openDataStore} from '../../source/store/index.js';
+import {readServerInfo} from '../../source/store/lock.js';
 import {type ContentBlock, Malformed, type Outcome, type SocketCounter, checkErrorBody, checkMessage, pickWeighted, readStream, startSocketCounter} from '../helpers/soak.js';
 import {seededRandom} from '../helpers/random.js';
 
@@ -405,7 +406,8 @@ describe('soak', () => {
 			abortsPlanned++;
 		}
 		assert.deepEqual(problems, []);
-		const limits = (await (await fetch(`${app.url}/account-limits`, {headers: {'x-api-key': keys.get('alice') ?? ''}})).json()) as {accounts: Array<{email: string; models: Record<string, {state: string; consecutiveFailures: number}>}>};
+		// An operator endpoint: the admin token from server.json (alice and bob are ordinary users, refused with 403).
+		const limits = (await (await fetch(`${app.url}/account-limits`, {headers: {authorization: `Bearer ${readServerInfo(dataDir)?.token ?? ''}`}})).json()) as {accounts: Array<{email: string; models: Record<string, {state: string; consecutiveFailures: number}>}>};
 		for (const account of limits.accounts) {
 			const state = account.models[model];
 			assert.ok(state === undefined || (state.state === 'ok' && state.consecutiveFailures === 0), `${account.email}: ${JSON.stringify(state)}`);

@@ -67,8 +67,11 @@ describe('users and keys', () => {
 		assert.equal((await clientWith('anything').messages.create(hello)).stop_reason, 'end_turn');
 	});
 
-	it('once a user exists, every endpoint but / and /health needs a valid key', async () => {
+	it('once a user exists, every endpoint but / and /health needs a valid key; operator endpoints an admin user', async () => {
 		aliceKey = await createUser('alice');
+		const created = await cli(runUsers, ['create', 'ops'], {admin: true});
+		assert.equal(created.code, 0, created.err);
+		const opsKey = /(sk-agp-[A-Za-z0-9_-]+)/.exec(created.out)?.[1] ?? '';
 		const endpoints: Array<[string, string, unknown?]> = [
 			['POST', '/v1/messages', hello],
 			['POST', '/v1/messages/count_tokens', hello],
@@ -83,8 +86,13 @@ describe('users and keys', () => {
 			assert.equal(missing.status, 401, `${method} ${path} without a key`);
 			assert.equal(((await missing.json()) as {error: {type: string}}).error.type, 'authentication_error');
 			assert.equal((await fetch(`${app.url}${path}`, init({'x-api-key': 'sk-agp-wrong'}))).status, 401, `${method} ${path} wrong key`);
-			assert.equal((await fetch(`${app.url}${path}`, init({'x-api-key': aliceKey}))).status, 200, `${method} ${path} x-api-key`);
-			assert.equal((await fetch(`${app.url}${path}`, init({authorization: `Bearer ${aliceKey}`}))).status, 200, `${method} ${path} Bearer`);
+			const operator = path === '/account-limits' || path === '/refresh-token';
+			// alice is an ordinary user: the operator endpoints (accounts, token refreshes) refuse her with 403.
+			const asAlice = await fetch(`${app.url}${path}`, init({'x-api-key': aliceKey}));
+			assert.equal(asAlice.status, operator ? 403 : 200, `${method} ${path} x-api-key`);
+			if (operator) assert.equal(((await asAlice.json()) as {error: {type: string}}).error.type, 'permission_error');
+			assert.equal((await fetch(`${app.url}${path}`, init({authorization: `Bearer ${aliceKey}`}))).status, operator ? 403 : 200, `${method} ${path} Bearer`);
+			assert.equal((await fetch(`${app.url}${path}`, init({authorization: `Bearer ${opsKey}`}))).status, 200, `${method} ${path} admin user`);
 		}
 		for (const path of ['/', '/health']) assert.equal((await fetch(`${app.url}${path}`)).status, 200, path);
 	});

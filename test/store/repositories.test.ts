@@ -311,19 +311,19 @@ describe('rows that fail validation', () => {
 			`DROP TABLE ${table}; CREATE TABLE ${table} (${columns});`;
 		const cases: [string, (store: SqlDataStore) => Promise<unknown> | unknown, RegExp][] = [
 			[
-				loose('accounts', 'id INTEGER PRIMARY KEY, email, email_key, refresh_token, project_id, tier, enabled, invalid_reason, invalid_at, invalid_url, added_at') +
+				loose('accounts', 'id INTEGER PRIMARY KEY, email, email_key, refresh_token, project_id, tier, enabled, invalid_reason, invalid_at, invalid_url, added_at, client_version') +
 					"INSERT INTO accounts (email, email_key, refresh_token, enabled, added_at) VALUES ('a@x', 'a@x', '1//SECRET', 'yes', 'now')",
 				(store) => store.accounts.list(),
 				/account a@x: column enabled must be 0 or 1/,
 			],
 			[
-				loose('accounts', 'id INTEGER PRIMARY KEY, email, email_key, refresh_token, project_id, tier, enabled, invalid_reason, invalid_at, invalid_url, added_at') +
+				loose('accounts', 'id INTEGER PRIMARY KEY, email, email_key, refresh_token, project_id, tier, enabled, invalid_reason, invalid_at, invalid_url, added_at, client_version') +
 					"INSERT INTO accounts (email, email_key, refresh_token, enabled, added_at, invalid_reason) VALUES ('a@x', 'a@x', '1//SECRET', 1, 'now', 'r')",
 				(store) => store.accounts.get('a@x'),
 				/invalid_reason and invalid_at/,
 			],
 			[
-				loose('accounts', 'id INTEGER PRIMARY KEY, email, email_key, refresh_token, project_id, tier, enabled, invalid_reason, invalid_at, invalid_url, added_at') +
+				loose('accounts', 'id INTEGER PRIMARY KEY, email, email_key, refresh_token, project_id, tier, enabled, invalid_reason, invalid_at, invalid_url, added_at, client_version') +
 					"INSERT INTO accounts (email, email_key, refresh_token, enabled, added_at) VALUES ('a@x', 'a@x', NULL, 1, 'now')",
 				(store) => store.accounts.list(),
 				/account a@x: column refresh_token must be a non-empty text/,

@@ -6,6 +6,7 @@ import {mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, e
 import {join} from 'node:path';
 import {describe, test} from 'node:test';
 import {putAccount} from '../../source/store/accounts.js';
+import type {AccountRecord} from '../../source/accounts/types.js';
 import {openDataStore} from '../../source/store/data-store.js';
 import {StoreClosedError, StoreOpenError, StoreSaveError} from '../../source/store/errors.js';
 import {DatabaseFile, LATEST_VERSION, MIGRATIONS, type SaveInfo, type StoreNotice, loadSqlEngine} from '../../source/store/sqlite.js';
@@ -81,7 +82,7 @@ describe('proxy.db: opening and migrations', () => {
 			const dir = tempDataDir();
 			const old = await DatabaseFile.open(dir, {migrations: MIGRATIONS.slice(0, version)});
 			assert.equal(old.schemaVersion(), version);
-			if (version >= 1) old.write('credential', () => putAccount(old, account(`v${version}@example.com`, {projectId: 'p'}), 'replace'));
+			if (version >= 1) old.write('credential', () => putOldAccount(old, account(`v${version}@example.com`, {projectId: 'p'})));
 			old.close();
 			assert.equal(await diskVersion(dir), version, `fixture at version ${version}`);
 			const before = readFileSync(join(dir, 'proxy.db'));
@@ -123,7 +124,7 @@ describe('proxy.db: opening and migrations', () => {
 	test('a failing migration is rolled back and the file is not changed', async () => {
 		const dir = tempDataDir();
 		const v1 = await DatabaseFile.open(dir, {migrations: MIGRATIONS.slice(0, 1)});
-		v1.write('credential', () => putAccount(v1, account('keep@example.com'), 'replace'));
+		v1.write('credential', () => putOldAccount(v1, account('keep@example.com')));
 		v1.close();
 		const before = snapshot(dir);
 		const broken = [MIGRATIONS[0]!, {version: 2, description: 'broken', up: 'CREATE TABLE half (a INTEGER); INSERT INTO missing VALUES (1);'}];
@@ -171,7 +172,12 @@ describe('proxy.db: damaged files', () => {
 			assert.equal(restored.from, join(dir, 'proxy.db.bak'));
 			assert.ok(restored.corruptCopy !== undefined && /proxy\.db\.corrupt-\d{4}-/.test(restored.corruptCopy));
 			assert.deepEqual(readFileSync(restored.corruptCopy), bad, 'the damaged bytes are kept as they were');
-			assert.equal(notices.filter((notice) => notice.level === 'warn' && notice.message.includes('restored')).length, 1);
+			// Loud: an error that says what is lost since when, and where the damaged copy is.
+			const restoreNotices = notices.filter((notice) => notice.level === 'error' && notice.message.includes('restored'));
+			assert.equal(restoreNotices.length, 1);
+			assert.match(restoreNotices[0]?.message ?? '', /changes made after \d{4}-\d\d-\d\dT[\d:.]+Z .*are lost/);
+			assert.ok(restoreNotices[0]?.message.includes(restored.corruptCopy));
+			assert.equal(statSync(restored.corruptCopy).mode & 0o777, 0o600);
 			assert.deepEqual(
 				(await store.accounts.list()).map((record) => record.email),
 				['a@example.com'],
@@ -394,3 +400,15 @@ describe('proxy.db: saving', () => {
 		file.close();
 	});
 });
+
+/** An account row in the columns of schema version 1 (putAccount writes the current schema's). */
+function putOldAccount(file: DatabaseFile, record: AccountRecord): void {
+	file.run('INSERT INTO accounts (email, email_key, refresh_token, project_id, enabled, added_at) VALUES (?, ?, ?, ?, ?, ?)', [
+		record.email,
+		record.email.toLowerCase(),
+		record.refreshToken,
+		record.projectId ?? null,
+		record.enabled ? 1 : 0,
+		record.addedAt,
+	]);
+}

@@ -7,6 +7,7 @@ import {type Content, type Envelope, type Part, SKIP_SIGNATURE} from '../../sour
 import {PLACEHOLDER_TEXT, SYSTEM_NOTE_TAG} from '../../source/translate/request-contents.js';
 import {SYNTHETIC_THOUGHT} from '../../source/translate/request-signatures.js';
 import {
+	MAX_UPSTREAM_STOP_SEQUENCES,
 	type RequestContext,
 	TranslationError,
 	isWebSearchOnly,
@@ -85,7 +86,8 @@ describe('envelope', () => {
 		assert.deepEqual(env.request.contents, [{role: 'user', parts: [{text: 'hi'}]}]);
 		assertNoEmptyValues(env);
 		const wire = JSON.stringify(env);
-		for (const absent of ['stopSequences', 'STOP', 'safetySettings', 'metadata', 'user_id', 'cache_control']) assert.ok(!wire.includes(absent), absent);
+		for (const absent of ['safetySettings', 'metadata', 'user_id', 'cache_control']) assert.ok(!wire.includes(absent), absent);
+		assert.deepEqual(env.request.generationConfig?.stopSequences, ['STOP']);
 	});
 
 	test('image models are sent as image_gen', () => {
@@ -471,6 +473,16 @@ describe('tool names', () => {
 
 describe('generationConfig and thinking', () => {
 	const gen = (model: string, extra: Partial<MessagesRequest>) => translate(request([user(text('q'))], extra), ctx(model)).request.generationConfig;
+
+	test('stop_sequences go upstream as stopSequences, in order, at most 5 (Cloud Code refuses more)', () => {
+		for (const model of [GEMINI3, CLAUDE_THINKING]) {
+			assert.deepEqual(gen(model, {stop_sequences: ['\n\nHuman:', 'END']})?.stopSequences, ['\n\nHuman:', 'END']);
+			assert.deepEqual(gen(model, {stop_sequences: ['1', '2', '3', '4', '5', '6', '7']})?.stopSequences, ['1', '2', '3', '4', '5']);
+			assert.equal(gen(model, {})?.stopSequences, undefined);
+			assert.equal(gen(model, {stop_sequences: []})?.stopSequences, undefined);
+		}
+		assert.equal(MAX_UPSTREAM_STOP_SEQUENCES, 5);
+	});
 
 	test('Claude thinking model: adaptive + effort picks the budget; maxOutputTokens stays the client max', () => {
 		assert.deepEqual(gen(CLAUDE_THINKING, {max_tokens: 64000, thinking: {type: 'adaptive'}, output_config: {effort: 'high'}}), {maxOutputTokens: 64000, thinkingConfig: {includeThoughts: true, thinkingBudget: 16384}});

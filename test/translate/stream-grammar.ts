@@ -4,13 +4,15 @@
 import assert from 'node:assert/strict';
 import type {StreamEvent} from '../../source/anthropic/types.js';
 
-type BlockType = 'text' | 'thinking' | 'tool_use' | 'image';
+type BlockType = 'text' | 'thinking' | 'tool_use' | 'image' | 'server_tool_use' | 'web_search_tool_result';
 
 const DELTAS: Record<BlockType, readonly string[]> = {
-	text: ['text_delta'],
+	text: ['citations_delta', 'text_delta'],
 	thinking: ['thinking_delta', 'signature_delta'],
 	tool_use: ['input_json_delta'],
 	image: [],
+	server_tool_use: ['input_json_delta'],
+	web_search_tool_result: [],
 };
 
 export function assertValidStream(events: readonly StreamEvent[]): void {
@@ -42,6 +44,7 @@ export function assertValidStream(events: readonly StreamEvent[]): void {
 				assert.equal(open, undefined, `${where(i)}: block started while block ${open?.index} is open`);
 				assert.equal(event.index, nextIndex, `${where(i)}: indices must be consecutive from 0`);
 				open = {index: event.index, type: event.content_block.type, signed: false, json: ''};
+				if (event.content_block.type === 'server_tool_use') assert.match(event.content_block.id, /^srvtoolu_[A-Za-z0-9_]+$/, `${where(i)}: server_tool_use id`);
 				if (event.content_block.type === 'tool_use') {
 					toolBlocks++;
 					assert.match(event.content_block.id, /^[A-Za-z0-9_-]+$/, `${where(i)}: tool_use id`);
@@ -64,7 +67,7 @@ export function assertValidStream(events: readonly StreamEvent[]): void {
 			}
 			case 'content_block_stop':
 				assert.ok(open !== undefined && open.index === event.index, `${where(i)}: stop for a block that is not open`);
-				if (open.type === 'tool_use') {
+				if (open.type === 'tool_use' || open.type === 'server_tool_use') {
 					const input: unknown = JSON.parse(open.json === '' ? '{}' : open.json);
 					assert.ok(typeof input === 'object' && input !== null && !Array.isArray(input), `${where(i)}: tool input is not an object`);
 				}
@@ -77,7 +80,10 @@ export function assertValidStream(events: readonly StreamEvent[]): void {
 				if (event.delta.stop_reason === 'stop_sequence') assert.equal(typeof event.delta.stop_sequence, 'string');
 				else assert.equal(event.delta.stop_sequence, null);
 				if (event.delta.stop_reason === 'tool_use') assert.ok(toolBlocks > 0, `${where(i)}: tool_use without a tool_use block`);
-				for (const value of Object.values(event.usage)) assert.ok(Number.isInteger(value) && value >= 0, `${where(i)}: usage`);
+				for (const [key, value] of Object.entries(event.usage)) {
+					if (key === 'server_tool_use' && typeof value === 'object') assert.ok(Number.isInteger(value.web_search_requests) && value.web_search_requests >= 0, `${where(i)}: usage.server_tool_use`);
+					else assert.ok(Number.isInteger(value) && (value as number) >= 0, `${where(i)}: usage`);
+				}
 				break;
 			case 'message_stop':
 				assert.ok(sawDelta, `${where(i)}: message_stop before message_delta`);

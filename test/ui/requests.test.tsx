@@ -1,8 +1,10 @@
-// The Requests panel and the dashboard's own keys: rows newest first, the filter line, the detail view, moving,
-// switching panels, help, quitting.
+// The request log and the dashboard's own keys: rows newest first, columns by width, calls without a model by their
+// path, the legend, the filter on the text on screen, the detail view, moving, switching panels, help, quitting.
 import assert from 'node:assert/strict';
 import {afterEach, test} from 'node:test';
-import {createFakeSource} from './fake-source.js';
+import {layoutColumns} from '../../source/ui/components/Table.js';
+import {REQUEST_COLUMNS, matchesFilter, modelOrCall, statusText, statusTone} from '../../source/ui/panels/RequestsPanel.js';
+import {createFakeSource, requestRecord} from './fake-source.js';
 import {type Dash, KEYS, overlong, renderDashboard} from './harness.js';
 
 let dash: Dash | undefined;
@@ -13,9 +15,11 @@ afterEach(() => {
 
 const selectedLine = (frame: string): string => frame.split('\n').find(line => line.startsWith('›')) ?? '';
 
-test('rows newest first with model asked→served, account, status, latency/ttft, tokens, stream; nothing over 80 columns', async () => {
+const lineWith = (frame: string, text: string): string => frame.split('\n').find(line => line.includes(text)) ?? '';
+
+test('rows newest first with model asked→served, account, status, latency, ttft, tokens, stream; nothing over 80 columns', async () => {
 	const source = await createFakeSource();
-	dash = await renderDashboard(source);
+	dash = await renderDashboard(source, {rows: 30});
 	source.emitRequest({user: 'first', stream: false});
 	source.emitRequest({user: 'second', modelAsked: 'fast', modelServed: 'gemini-3-flash', account: 'carol@example.com', status: 529, error: 'overloaded', latencyMs: 15_400, ttftMs: undefined});
 	const frame = await dash.waitFor('second');
@@ -23,48 +27,126 @@ test('rows newest first with model asked→served, account, status, latency/ttft
 	const second = lines.findIndex(line => line.includes('second'));
 	const first = lines.findIndex(line => line.includes('first'));
 	assert.ok(second > 0 && first > second, 'newest first');
-	assert.match(lines[second] ?? '', /fast→gemini-3-flash\s+carol\s+529\s+15s/);
-	assert.match(lines[first] ?? '', /claude-sonnet-4-6\s+alice\s+200\s+1\.2s\/321ms\s+1\.2k\/340\/1\.0k\s*$/);
-	assert.match(lines[second] ?? '', /~\s*$/, 'stream marker');
-	assert.match(frame, /2 req\/min {2}0 in flight {2}1 err\/min \(1 of 2 since start\)/);
+	assert.match(lineWith(frame, 'TIME'), /TIME\s+USER\s+MODEL asked→served\/CALL\s+ACCOUNT\s+ST\s+LAT\s+IN\/OUT\s+S$/);
+	assert.match(lines[second] ?? '', /second\s+fast→gemini-3-flash\s+carol\s+529\s+15s\s+1\.2k\/340 ~$/);
+	assert.match(lines[first] ?? '', /first\s+claude-sonnet-4-6\s+alice\s+200\s+1\.2s\s+1\.2k\/340$/);
+	assert.ok(!frame.includes('REQUEST ID') && !frame.includes('CACHED') && !frame.includes('TTFT'), 'the id, cached tokens and ttft need a wider terminal');
 	assert.deepEqual(overlong(frame, 80), []);
-	assert.equal(lines.length, 23, 'root height is rows - 1');
+	assert.equal(lines.length, 29, 'root height is rows - 1');
 });
 
-test('/ filters by any field as you type; enter keeps the filter, esc clears it; q typed into the filter does not quit', async () => {
+test('wide terminals get more columns (cached tokens, request id); a long account address never makes a wide column', async () => {
 	const source = await createFakeSource();
-	dash = await renderDashboard(source);
+	dash = await renderDashboard(source, {columns: 180, rows: 30});
+	const record = source.emitRequest({user: 'wide', account: `${'a-very-long-local-part'.repeat(5)}@example-corporation.com`, cachedTokens: 52_000});
+	let frame = await dash.waitFor('wide');
+	assert.match(lineWith(frame, 'TIME'), /ACCOUNT\s+ST\s+LAT\s+TTFT\s+IN\/OUT CACHED S REQUEST ID/);
+	const row = lineWith(frame, 'wide');
+	assert.match(row, new RegExp(`1\\.2k/340\\s+52k ~ ${record.id}$`));
+	const account = /a-very-long\S*/.exec(row)?.[0] ?? '';
+	assert.ok(account.length <= 20 && account.endsWith('…'), `account cell cut to at most 20 cells: ${account}`);
+	assert.deepEqual(overlong(frame, 180), []);
+	// Narrow: the optional columns go, highest first (id, cached, ttft, account), nothing wraps.
+	for (const [columns, gone] of [[110, ['REQUEST ID']], [85, ['REQUEST ID', 'CACHED']], [70, ['REQUEST ID', 'CACHED', 'TTFT', 'ACCOUNT']]] as const) {
+		await dash.resize(columns, 30);
+		frame = dash.frame();
+		for (const header of gone) assert.ok(!lineWith(frame, 'TIME').includes(header), `${header} dropped at ${columns}`);
+		assert.match(lineWith(frame, 'TIME'), /TIME\s+USER\s+MODEL/);
+		assert.deepEqual(overlong(frame, columns), []);
+	}
+});
+
+test('a call without a model shows METHOD /path in the model column instead of a blank', async () => {
+	const source = await createFakeSource();
+	dash = await renderDashboard(source, {rows: 30});
+	source.emitRequest({user: 'lister', method: 'GET', path: '/v1/models', modelAsked: undefined, modelServed: undefined, stream: false, inputTokens: undefined, outputTokens: undefined, cachedTokens: undefined, ttftMs: undefined, latencyMs: 3});
+	source.emitRequest({user: '-', method: 'POST', path: '/refresh-token', modelAsked: undefined, modelServed: undefined, status: 401, stream: false});
+	source.emitRequest({user: 'counter', path: '/v1/messages/count_tokens', modelAsked: 'claude-opus-4-6', modelServed: undefined, stream: false});
+	const frame = await dash.waitFor('counter');
+	assert.match(lineWith(frame, 'lister'), /lister\s+GET \/v1\/models\s+alice\s+200\s+3ms\s+-$/);
+	assert.match(lineWith(frame, 'refresh-token'), /POST \/refresh-token\s+alice\s+401/);
+	assert.match(lineWith(frame, 'counter'), /counter\s+claude-opus-4-6\s+alice/, 'a call that names a model shows the model');
+});
+
+test('the legend line explains the marks when the log has room; ? lists every column', async () => {
+	const source = await createFakeSource();
+	dash = await renderDashboard(source, {rows: 30});
+	source.emitRequest({user: 'one'});
+	let frame = await dash.waitFor('one');
+	assert.match(frame, / ~ stream {2}a→b asked→served {2}4xx refused {2}5xx\/ERR failed {2}\? more/);
+	await dash.press('?');
+	for (let i = 0; i < 60; i++) await dash.press(KEYS.down);
+	frame = dash.frame();
+	assert.match(frame, /Request log columns/);
+	assert.match(frame, /S\s+~ = a streamed \(SSE\) answer/);
+	assert.match(frame, /REQUEST ID\s+the request-id header/);
+	assert.match(frame, /\/ filter\s+matches the text of the columns on screen/);
+	await dash.press(KEYS.escape);
+	// A short log has no room for it: the rows come first.
+	await dash.resize(80, 12);
+	assert.doesNotMatch(dash.frame(), /a→b asked→served/);
+});
+
+test('/ filters on the text on screen as you type (user, model, call, account, status, id when shown; never a hidden field); enter keeps it, esc clears it; q typed into the filter does not quit', async () => {
+	const source = await createFakeSource();
+	dash = await renderDashboard(source, {rows: 30});
 	source.emitRequest({user: 'quinn', modelAsked: 'claude-opus-4-6', modelServed: 'claude-opus-4-6'});
-	source.emitRequest({user: 'zed', modelAsked: 'gemini-2.5-pro', modelServed: 'gemini-2.5-pro'});
-	source.emitRequest({user: 'yan', status: 500, error: 'upstream exploded'});
-	await dash.waitFor('yan');
+	source.emitRequest({user: 'zed', modelAsked: 'gemini-2.5-pro', modelServed: 'gemini-2.5-pro', account: 'dora@example.com'});
+	const yan = source.emitRequest({user: 'yan', status: 500, error: 'upstream exploded'});
+	source.emitRequest({user: 'lister', method: 'GET', path: '/v1/models', modelAsked: undefined, modelServed: undefined, status: 401});
+	await dash.waitFor('lister');
+	const shown = (frame: string): string[] => ['quinn', 'zed', 'yan', 'lister'].filter(user => frame.includes(user));
 	await dash.press('/');
 	await dash.type('quinn');
 	assert.equal(dash.quits(), 0, 'q went into the filter');
 	let frame = dash.frame();
 	assert.match(frame, / \/ quinn/);
-	assert.ok(frame.includes('claude-opus-4-6') && !frame.includes('zed') && !frame.includes('yan'));
-	for (let i = 0; i < 5; i++) await dash.press(KEYS.backspace);
-	await dash.type('exploded');
-	frame = dash.frame();
-	assert.ok(frame.includes('yan') && !frame.includes('quinn') && !frame.includes('zed'), 'matches the error text');
+	assert.deepEqual(shown(frame), ['quinn']);
+	const clear = async (): Promise<void> => {
+		for (let i = 0; i < 40; i++) await dash?.press(KEYS.backspace);
+	};
+	for (const [text, expected] of [
+		['opus', ['quinn']],
+		['/v1/models', ['lister']],
+		['GET', ['lister']],
+		['401', ['lister']],
+		['500', ['yan']],
+		['dora', ['zed']],
+		['→', []],
+		// Not on screen: the error text, the account's domain, the request id (at 80 columns).
+		['exploded', []],
+		['example.com', []],
+		[yan.id, []],
+	] as const) {
+		await clear();
+		await dash.type(text);
+		assert.deepEqual(shown(dash.frame()), expected, `filter '${text}'`);
+	}
+	await clear();
+	await dash.type('z');
 	await dash.press(KEYS.enter);
 	frame = dash.frame();
-	assert.match(frame, /filter: exploded {2}1 of 3/);
+	assert.match(frame, /filter: z {2}1 of 4/);
 	// Once kept, keys move the selection again and new matching requests come in under the filter.
-	source.emitRequest({user: 'zoe', status: 502, error: 'exploded again'});
+	source.emitRequest({user: 'zoe'});
 	frame = await dash.waitFor('zoe');
-	assert.match(frame, /filter: exploded {2}2 of 4/);
+	assert.match(frame, /filter: z {2}2 of 5/);
 	await dash.press(KEYS.escape);
 	frame = dash.frame();
 	assert.ok(!frame.includes('filter:'));
-	assert.ok(frame.includes('quinn') && frame.includes('zed') && frame.includes('yan') && frame.includes('zoe'));
+	assert.deepEqual(shown(frame), ['quinn', 'zed', 'yan', 'lister']);
 	// esc while typing clears too.
 	await dash.press('/');
 	await dash.type('zzz');
 	assert.match(dash.frame(), /No request matches 'zzz'/);
 	await dash.press(KEYS.escape);
 	assert.ok(dash.frame().includes('quinn'));
+	// Where the id is on screen (wide), it matches.
+	await dash.resize(180, 30);
+	await dash.press('/');
+	await dash.type(yan.id);
+	assert.deepEqual(shown(dash.frame()), ['yan']);
+	await dash.press(KEYS.escape);
 	assert.equal(dash.quits(), 0);
 });
 
@@ -180,4 +262,29 @@ test('a sign-in that cannot start says so in its dialog; keys keep working', asy
 	await dash.press(KEYS.escape, '1');
 	assert.match(dash.frame(), /TIME/);
 	assert.equal(dash.quits(), 0);
+});
+
+test('cells: model or call, status text and tone by class; the filter sees only the columns laid out', () => {
+	assert.equal(modelOrCall(requestRecord({modelAsked: 'fast', modelServed: 'gemini-3-flash'})), 'fast→gemini-3-flash');
+	assert.equal(modelOrCall(requestRecord({modelAsked: 'x', modelServed: 'x'})), 'x');
+	assert.equal(modelOrCall(requestRecord({modelAsked: 'x', modelServed: undefined})), 'x');
+	assert.equal(modelOrCall(requestRecord({method: 'GET', path: '/v1/models', modelAsked: undefined, modelServed: undefined})), 'GET /v1/models');
+	assert.equal(statusText(requestRecord({status: 0})), 'ERR');
+	assert.deepEqual(
+		[200, 299, 400, 429, 499, 500, 529, 0].map(status => statusTone(requestRecord({status}))),
+		[undefined, undefined, 'warn', 'warn', 'warn', 'error', 'error', 'error'],
+	);
+	assert.equal(statusTone(requestRecord({status: 200, error: 'client went away mid-stream'})), 'error', 'broken after the answer began');
+	const record = requestRecord({user: 'ann', account: 'zed@corp.example', error: 'boom'});
+	const narrow = layoutColumns(REQUEST_COLUMNS, 60).map(laid => laid.column);
+	const wide = layoutColumns(REQUEST_COLUMNS, 200).map(laid => laid.column);
+	assert.equal(matchesFilter(record, 'ANN', narrow), true, 'case-insensitive');
+	assert.equal(matchesFilter(record, 'zed', narrow), false, 'the account column is not on screen at 60 columns');
+	assert.equal(matchesFilter(record, 'zed', wide), true);
+	assert.equal(matchesFilter(record, 'corp.example', wide), false, 'only the local part is shown');
+	assert.equal(matchesFilter(record, 'boom', wide), false, 'the error is never in a cell');
+	assert.equal(matchesFilter(record, record.id, narrow), false);
+	assert.equal(matchesFilter(record, record.id, wide), true);
+	assert.equal(matchesFilter(record, '~', wide), false, 'the stream mark is not text to search');
+	assert.equal(matchesFilter(record, '', narrow), true);
 });

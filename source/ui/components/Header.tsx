@@ -1,9 +1,11 @@
 // Two lines: where agproxy listens and how (mode, strategy, uptime), then the traffic (requests per minute, in flight,
-// errors). Re-renders on the clock (1 s) and on published request stats (at most ~10 Hz).
+// errors). Re-renders once a minute for the uptime and on published request stats (at most ~4 Hz under load; the
+// per-minute rates decay by the second for a minute after the last request, then nothing changes).
 import {Box} from 'ink';
 import {type ReactElement, memo} from 'react';
-import {formatDuration} from '../format.js';
+import {formatUptime} from '../format.js';
 import {useDashboard} from '../hooks/context.js';
+import {MINUTE, useNow} from '../hooks/useNow.js';
 import {useSignal} from '../hooks/useSignal.js';
 import {Line, type Segment} from './Line.js';
 
@@ -18,7 +20,7 @@ function safely<T>(read: () => T, fallback: T): T {
 
 function HeaderView({width}: {width: number}): ReactElement {
 	const {source, requests, clock} = useDashboard();
-	const now = useSignal(clock.signal);
+	const now = useNow(clock, MINUTE);
 	const stats = useSignal(requests.stats);
 	const {info} = source;
 	const keyed = safely(() => info.keyed(), false);
@@ -32,9 +34,10 @@ function HeaderView({width}: {width: number}): ReactElement {
 		sep,
 		{text: keyed ? 'keyed' : 'open', tone: keyed ? 'ok' : 'warn'},
 		sep,
+		...(info.mode === undefined ? [] : [{text: info.mode, tone: 'warn'} as const, sep]),
 		{text: `strategy ${info.strategy}`},
 		sep,
-		{text: `up ${formatDuration(now - info.startedAt)}`, tone: 'muted'},
+		{text: `up ${formatUptime(now - info.startedAt)}`, tone: 'muted'},
 	];
 	const second: Segment[] = [
 		{text: ` ${stats.perMinute}`, bold: true},

@@ -1,8 +1,8 @@
-// `?`: every key, by panel, from keymap.ts. Scrolls when the terminal is short; esc or ? closes it (q still quits).
+// `?`: every key, by panel, and what the request log's columns and marks mean, from keymap.ts. Scrolls when the terminal is short; esc or ? closes it (q still quits).
 import {Box} from 'ink';
 import {type ReactElement, useMemo, useState} from 'react';
 import {Priority, useKeys} from '../hooks/useKeys.js';
-import {type Binding, DIALOG_BINDINGS, GLOBAL_BINDINGS, PANELS, PANEL_BINDINGS, isDown, isEscape, isPageDown, isPageUp, isUp} from '../keymap.js';
+import {type Binding, DIALOG_BINDINGS, GLOBAL_BINDINGS, PANELS, PANEL_BINDINGS, REQUEST_COLUMN_HELP, isDown, isEscape, isPageDown, isPageUp, isUp} from '../keymap.js';
 import {fit} from '../format.js';
 import {Line, type Segment} from './Line.js';
 
@@ -18,6 +18,7 @@ function helpLines(): HelpLine[] {
 	section('Everywhere', GLOBAL_BINDINGS);
 	for (const panel of PANELS) section(`${panel.digit} ${panel.title}`, PANEL_BINDINGS[panel.id]);
 	section('Dialogs', DIALOG_BINDINGS);
+	section('Request log columns', REQUEST_COLUMN_HELP);
 	return lines;
 }
 

@@ -127,7 +127,7 @@ export function Table<T>({columns, rows, rowKey, selected, width, height, rowTon
 	const shown = rows.slice(offset, offset + visible);
 	const header = `${' '.repeat(MARKER)}${layout.map(({column, width: w}) => fit(column.header, w, column.align)).join(' '.repeat(GAP))}`;
 	return (
-		<Box flexDirection="column" width={width} height={height} overflow="hidden">
+		<Box flexDirection="column" width={width} height={height} overflowY="hidden">
 			<Text bold wrap="truncate-end" color={theme.color('muted')}>
 				{header}
 			</Text>

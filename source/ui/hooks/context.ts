@@ -5,6 +5,7 @@ import type {DashboardSource} from '../source.js';
 import type {Clock, RequestStore, ThrottledSnapshot} from '../store.js';
 import type {Tone} from '../theme.js';
 
+/** Puts a message in the status line; '' clears it (an action starting clears the last one's outcome). */
 export type Notify = (tone: Tone, text: string) => void;
 
 export type DashboardContextValue = {

@@ -1,5 +1,6 @@
 // Runs dashboard actions: the outcome goes to the status line, a failure never escapes (the UI must not crash), and
-// nothing is set on a panel that has gone away meanwhile.
+// nothing is set on a panel that has gone away meanwhile. Starting an action clears the previous outcome (or shows
+// its `busy` text): a message on screen is always about the last thing done.
 import {useCallback, useEffect, useRef, useState} from 'react';
 import {messageOf} from '../format.js';
 import {useDashboard} from './context.js';
@@ -28,7 +29,7 @@ export function useRunner(): Runner {
 	}, []);
 	const run = useCallback(
 		async <T,>(work: () => Promise<T>, messages: {busy?: string; done?: (result: T) => string | undefined}): Promise<T | undefined> => {
-			if (messages.busy !== undefined) notify('info', messages.busy);
+			notify('info', messages.busy ?? '');
 			setBusyCount(count => count + 1);
 			try {
 				const result = await work();

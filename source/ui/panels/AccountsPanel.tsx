@@ -1,4 +1,5 @@
-// 2 Accounts: the pool's Google accounts with their state (rate-limit and exhaustion countdowns tick every second),
+// 2 Accounts: the pool's Google accounts with their state (rate-limit and exhaustion countdowns tick every second; a
+// model that is out while others serve shows as `active · out: <model> until 14:05`, not as an exhausted account),
 // requests served, and for the selected account one quota bar per model. a adds an account (sign-in), r refreshes
 // quotas, e enables/disables, d deletes (after y).
 import {Box} from 'ink';
@@ -20,8 +21,10 @@ import {type Described, describeAccount, describeModel} from './accountState.js'
 type AccountRow = {account: PoolAccountSnapshot; state: Described; lowest: number | undefined};
 
 const COLUMNS: ReadonlyArray<Column<AccountRow>> = [
-	{key: 'email', header: 'ACCOUNT', grow: 1, min: 12, value: row => row.account.email},
-	{key: 'state', header: 'STATE', grow: 1, min: 14, max: 40, value: row => row.state.text, tone: row => row.state.tone},
+	// Wide terminals give the room to the state (`active · out: claude-opus-4-6-thinking until 14:05`), not to a
+	// 135-character e-mail column.
+	{key: 'email', header: 'ACCOUNT', grow: 1, min: 12, max: 40, value: row => row.account.email},
+	{key: 'state', header: 'STATE', grow: 1, min: 14, max: 72, value: row => row.state.text, tone: row => row.state.tone},
 	{key: 'served', header: 'SERVED', width: 6, align: 'right', value: row => String(row.account.requestsServed)},
 	{key: 'lowest', header: 'LOW', width: 4, align: 'right', drop: 2, value: row => (row.lowest === undefined ? '-' : formatPercent(row.lowest))},
 	{key: 'tier', header: 'TIER', width: 10, drop: 1, value: row => row.account.tier ?? '-'},
@@ -94,7 +97,7 @@ export function AccountsPanel({width, height, active}: {width: number; height: n
 	const tableHeight = Math.min(rows.length + 1, Math.max(3, Math.floor(height * 0.45)));
 	const quotaHeight = Math.max(0, height - tableHeight - 1);
 	return (
-		<Box flexDirection="column" width={width} height={height} overflow="hidden">
+		<Box flexDirection="column" width={width} height={height} overflowY="hidden">
 			<Table
 				columns={COLUMNS}
 				rows={rows}
@@ -118,7 +121,7 @@ function QuotaSection({account, now, width, height}: {account: PoolAccountSnapsh
 	const detailWidth = Math.min(24, Math.max(10, Math.floor(width * 0.28)));
 	const nameWidth = Math.max(8, width - 4 - barWidth - detailWidth - 2);
 	return (
-		<Box flexDirection="column" width={width} height={height} overflow="hidden">
+		<Box flexDirection="column" width={width} height={height} overflowY="hidden">
 			<Line segments={[]} width={width} />
 			<Line segments={[{text: ' Quota ', bold: true}, {text: account.email, bold: true, tone: 'accent'}, {text: `  ${fetched}`, tone: 'muted'}]} width={width} />
 			{models.length === 0 ? <Line segments={[{text: '   No per-model data yet: press r to fetch quotas.', tone: 'muted'}]} width={width} /> : undefined}

@@ -1,10 +1,12 @@
-// 4 Groups: every model group with its members in order, each member's availability now (not served / limited on
-// every account / available), and the last test's answer. One cursor runs over groups and their members: group keys
-// (+ s t d) act on the group under the cursor or of the member under it, member keys (- J K) on the member.
+// 4 Groups: every model group with its owner (global or a user), its members in order with their weights, each
+// member's availability now (not served / limited on every account / available), and the last test's answer. One
+// cursor runs over groups and their members: group keys (+ s t) act on the group under the cursor or of the member
+// under it, member keys (w J K) on the member; d removes what is under the cursor: a member at once, a group after y.
+// Everything is done with the same actions as `agproxy groups …` (create --user, add --weight, setWeight…).
 import {Box} from 'ink';
 import {type ReactElement, useMemo, useState} from 'react';
 import type {PoolAccountSnapshot} from '../../accounts/pool.js';
-import type {GroupMemberView, GroupTestResult, GroupView} from '../../actions/groups.js';
+import {type GroupMemberView, type GroupTestResult, type GroupView, MAX_WEIGHT} from '../../actions/groups.js';
 import {Line, type Segment} from '../components/Line.js';
 import {useScroll} from '../components/Table.js';
 import {ConfirmDialog} from '../components/dialogs/ConfirmDialog.js';
@@ -49,7 +51,26 @@ function flatten(groups: readonly GroupView[]): GroupRow[] {
 
 type TestOutcome = GroupTestResult | {ok: 'running'};
 
-type DialogState = {kind: 'none'} | {kind: 'create'; error?: string} | {kind: 'add'; group: GroupView} | {kind: 'delete'; group: GroupView};
+type DialogState =
+	| {kind: 'none'}
+	| {kind: 'create'; alias?: string; strategy?: Strategy; error?: string}
+	| {kind: 'owner'; alias: string; strategy: Strategy; users: string[]}
+	| {kind: 'add'; group: GroupView}
+	| {kind: 'addWeight'; group: GroupView; model: string; error?: string}
+	| {kind: 'weight'; group: GroupView; member: GroupMemberView; error?: string}
+	| {kind: 'delete'; group: GroupView};
+
+/** The owner picker's first item: a group every user sees (no --user). */
+export const GLOBAL_OWNER = 'global (every user)';
+
+/** A weight typed in a dialog: a number (the action checks the range), or undefined when it is not one. */
+export function parseWeight(text: string): number | undefined {
+	if (!/^\d+(\.\d+)?$/.test(text.trim())) return undefined;
+	const weight = Number(text.trim());
+	return Number.isFinite(weight) ? weight : undefined;
+}
+
+const WEIGHT_HINT = `random picks members in proportion to their weights (above 0, at most ${MAX_WEIGHT}).`;
 
 function availability(member: GroupMemberView, accounts: readonly PoolAccountSnapshot[], now: number): Segment {
 	if (!member.served) return {text: 'not served', tone: 'error'};
@@ -77,6 +98,7 @@ export function GroupsPanel({width, height, active}: {width: number; height: num
 	const rows = useMemo(() => flatten(groups), [groups]);
 	const [selectedId, setSelectedId] = useState<string | undefined>(undefined);
 	const [dialog, setDialog] = useState<DialogState>({kind: 'none'});
+	// A dialog's action in flight (create, weight): its keys wait, a refusal stays in the dialog.
 	const [creating, setCreating] = useState(false);
 	const [tests, setTests] = useState<ReadonlyMap<string, TestOutcome>>(new Map());
 	const found = selectedId === undefined ? -1 : rows.findIndex(row => row.id === selectedId);
@@ -84,6 +106,63 @@ export function GroupsPanel({width, height, active}: {width: number; height: num
 	const current = rows[selected];
 	const close = (): void => setDialog({kind: 'none'});
 	const setTest = (id: string, outcome: TestOutcome): void => setTests(previous => new Map(previous).set(id, outcome));
+
+	const removeMember = (group: GroupView, member: GroupMemberView): void => {
+		if (busy) return;
+		const index = selected;
+		void run(() => source.run('groups.removeMember', {alias: group.alias, model: member.model, ...ownerArg(group)}), {
+			done: () => `Removed ${member.model} from ${group.alias}.`,
+		}).then(async () => {
+			await reload();
+			setSelectedId(rows[Math.max(0, index - 1)]?.id);
+		});
+	};
+
+	const create = (alias: string, strategy: Strategy, owner: string | undefined): void => {
+		notify('info', '');
+		setCreating(true);
+		attempt(() => source.run('groups.create', {alias, strategy, ...(owner === undefined ? {} : {owner})})).then(
+			async view => {
+				setCreating(false);
+				close();
+				notify('ok', `Created group ${view.alias}${view.owner === undefined ? '' : ` of user ${view.owner}`} (${view.strategy}). + adds members.`);
+				await reload();
+				setSelectedId(groupId(view));
+			},
+			(error: unknown) => {
+				setCreating(false);
+				setDialog({kind: 'create', alias, strategy, error: messageOf(error)});
+			},
+		);
+	};
+
+	/** Runs a weight action from a dialog: closes it when done, keeps it open with the refusal otherwise. */
+	const submitWeight = (text: string, retry: (error: string) => DialogState, work: (weight: number) => Promise<GroupView>, done: (view: GroupView) => string, select: (view: GroupView) => string): void => {
+		if (creating) return;
+		const weight = parseWeight(text);
+		if (weight === undefined) {
+			setDialog(retry(`invalid weight '${text}': expected a number above 0 and at most ${MAX_WEIGHT}`));
+			return;
+		}
+		notify('info', '');
+		setCreating(true);
+		attempt(() => work(weight)).then(
+			async view => {
+				setCreating(false);
+				close();
+				notify('ok', done(view));
+				await reload();
+				setSelectedId(select(view));
+			},
+			(error: unknown) => {
+				setCreating(false);
+				setDialog(retry(messageOf(error)));
+			},
+		);
+	};
+
+	const addMember = (group: GroupView, model: string, weight?: number): Promise<GroupView> =>
+		source.run('groups.addMember', {alias: group.alias, model, ...(weight === undefined ? {} : {weight}), ...ownerArg(group)});
 
 	const move = (group: GroupView, member: GroupMemberView, delta: number): void => {
 		const order = member.order + delta;
@@ -99,17 +178,8 @@ export function GroupsPanel({width, height, active}: {width: number; height: num
 			else if (input === 'n') setDialog({kind: 'create'});
 			else if (input === '+' || input === '=') {
 				if (group !== undefined) setDialog({kind: 'add', group});
-			} else if (input === '-') {
-				if (current?.kind === 'member' && !busy) {
-					const {member} = current;
-					const index = selected;
-					void run(() => source.run('groups.removeMember', {alias: current.group.alias, model: member.model, ...ownerArg(current.group)}), {
-						done: () => `Removed ${member.model} from ${current.group.alias}.`,
-					}).then(async () => {
-						await reload();
-						setSelectedId(rows[Math.max(0, index - 1)]?.id);
-					});
-				}
+			} else if (input === 'w') {
+				if (current?.kind === 'member') setDialog({kind: 'weight', group: current.group, member: current.member});
 			} else if (input === 'J') {
 				if (current?.kind === 'member') move(current.group, current.member, 1);
 			} else if (input === 'K') {
@@ -140,8 +210,10 @@ export function GroupsPanel({width, height, active}: {width: number; height: num
 						if (!result.ok) notify('error', `${result.alias}: no member answered: ${result.error}`);
 					});
 				}
-			} else if (input === 'd') {
-				if (group !== undefined) setDialog({kind: 'delete', group});
+			} else if (input === 'd' || input === '-') {
+				// One meaning: delete what the cursor is on. A member goes at once (+ brings it back); a group asks first.
+				if (current?.kind === 'member') removeMember(current.group, current.member);
+				else if (current?.kind === 'group' && input === 'd') setDialog({kind: 'delete', group: current.group});
 			} else return false;
 			return true;
 		},
@@ -155,30 +227,47 @@ export function GroupsPanel({width, height, active}: {width: number; height: num
 					title="New group"
 					label="Alias:"
 					placeholder="what clients ask for, e.g. fast"
-					choice={{label: 'Strategy:', options: STRATEGIES}}
-					hint="priority: first available member in order; random: by weight. Add members with +."
+					initial={dialog.alias ?? ''}
+					choice={{label: 'Strategy:', options: STRATEGIES, initial: dialog.strategy ?? 'priority'}}
+					hint="priority: first available member in order; random: by weight. Next: the owner (when there are users)."
 					width={width}
 					busy={creating}
 					error={dialog.error}
 					onCancel={close}
-					onSubmit={(alias, strategy) => {
+					onSubmit={(alias, choice) => {
 						if (alias === '' || creating) return;
+						const strategy: Strategy = choice === 'random' ? 'random' : 'priority';
+						// Like `agproxy groups create --user U`: with users, ask whose group it is.
 						setCreating(true);
-						attempt(() => source.run('groups.create', {alias, strategy: strategy === 'random' ? 'random' : 'priority'})).then(
-							async view => {
+						attempt(() => source.run('users.list', {})).then(
+							users => {
 								setCreating(false);
-								close();
-								await reload();
-								setSelectedId(groupId(view));
+								if (users.length === 0) create(alias, strategy, undefined);
+								else setDialog({kind: 'owner', alias, strategy, users: users.map(user => user.name)});
 							},
 							(error: unknown) => {
 								setCreating(false);
-								setDialog({kind: 'create', error: messageOf(error)});
+								setDialog({kind: 'create', alias, strategy, error: messageOf(error)});
 							},
 						);
 					}}
 				/>
 			);
+		case 'owner': {
+			const {alias, strategy} = dialog;
+			return (
+				<PickerDialog
+					title={`Owner of ${alias}: global, or one user's own (it shadows a global ${alias} for them)`}
+					items={[GLOBAL_OWNER, ...dialog.users]}
+					width={width}
+					height={height}
+					onCancel={() => setDialog({kind: 'create', alias, strategy})}
+					onPick={item => {
+						if (!creating) create(alias, strategy, item === GLOBAL_OWNER ? undefined : item);
+					}}
+				/>
+			);
+		}
 		case 'add': {
 			const group = dialog.group;
 			const taken = new Set(group.members.map(member => member.model));
@@ -191,12 +280,67 @@ export function GroupsPanel({width, height, active}: {width: number; height: num
 					height={height}
 					onCancel={close}
 					onPick={model => {
+						// A random group picks by weight: ask it now (like `groups add --weight`); priority ignores it.
+						if (group.strategy === 'random') {
+							setDialog({kind: 'addWeight', group, model});
+							return;
+						}
 						close();
-						void run(() => source.run('groups.addMember', {alias: group.alias, model, ...ownerArg(group)}), {done: view => `Added ${model} to ${view.alias}.`}).then(async view => {
+						void run(() => addMember(group, model), {done: view => `Added ${model} to ${view.alias}.`}).then(async view => {
 							await reload();
 							if (view !== undefined) setSelectedId(memberId(view, model));
 						});
 					}}
+				/>
+			);
+		}
+		case 'addWeight': {
+			const {group, model} = dialog;
+			return (
+				<PromptDialog
+					key="addWeight"
+					title={`Add ${model} to ${group.alias}`}
+					label="Weight:"
+					initial="1"
+					hint={WEIGHT_HINT}
+					width={width}
+					busy={creating}
+					error={dialog.error}
+					onCancel={close}
+					onSubmit={text =>
+						submitWeight(
+							text,
+							error => ({kind: 'addWeight', group, model, error}),
+							weight => addMember(group, model, weight),
+							view => `Added ${model} to ${view.alias} with weight ${String(view.members.find(member => member.model === model)?.weight ?? '?')}.`,
+							view => memberId(view, model),
+						)
+					}
+				/>
+			);
+		}
+		case 'weight': {
+			const {group, member} = dialog;
+			return (
+				<PromptDialog
+					key="weight"
+					title={`Weight of ${member.model} in ${group.alias}${group.owner === undefined ? '' : ` of user ${group.owner}`}`}
+					label="Weight:"
+					initial={String(member.weight)}
+					hint={group.strategy === 'random' ? WEIGHT_HINT : `${WEIGHT_HINT} This group is priority: the weight counts once it is random (s).`}
+					width={width}
+					busy={creating}
+					error={dialog.error}
+					onCancel={close}
+					onSubmit={text =>
+						submitWeight(
+							text,
+							error => ({kind: 'weight', group, member, error}),
+							weight => source.run('groups.setWeight', {alias: group.alias, model: member.model, weight, ...ownerArg(group)}),
+							view => `${member.model} in ${view.alias} now has weight ${String(view.members.find(m => m.model === member.model)?.weight ?? '?')}.`,
+							view => memberId(view, member.model),
+						)
+					}
 				/>
 			);
 		}
@@ -227,7 +371,7 @@ function GroupList({rows, selected, tests, accounts, now, width, height, empty}:
 	const offset = useScroll(Math.max(0, selected), visible, rows.length);
 	const aliasWidth = Math.max(8, Math.min(24, Math.floor(width * 0.2)));
 	return (
-		<Box flexDirection="column" width={width} height={height} overflow="hidden">
+		<Box flexDirection="column" width={width} height={height} overflowY="hidden">
 			<Line segments={[{text: `  ${fit('GROUP / MEMBERS', aliasWidth + 4)} `, bold: true, tone: 'muted'}, {text: 'OWNER    STRATEGY  ', bold: true, tone: 'muted'}]} width={width} />
 			{rows.length === 0 ? <Line segments={[{text: `  ${empty}`, tone: 'muted'}]} width={width} /> : undefined}
 			{rows.slice(offset, offset + visible).map((row, index) => {
@@ -252,7 +396,8 @@ function GroupList({rows, selected, tests, accounts, now, width, height, empty}:
 					marker,
 					{text: `  ${String(member.order).padStart(2)}. `, tone: 'muted'},
 					{text: fit(member.model, Math.max(10, aliasWidth + 12)), inverse: isSelected, bold: isSelected},
-					{text: group.strategy === 'random' ? ` w${member.weight} ` : ' ', tone: 'muted'},
+					// The weight counts under random; under priority it is kept (muted) for a later switch.
+					{text: ` w${fit(String(member.weight), 4)} `, tone: group.strategy === 'random' ? 'accent' : 'muted'},
 					availability(member, accounts, now),
 					...(answered ? [{text: '  ← answered the test', tone: 'ok' as const}] : []),
 				];

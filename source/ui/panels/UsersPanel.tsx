@@ -1,10 +1,11 @@
-// 3 Users: name, key prefix, admin, enabled, today's usage, last use. n creates a user and shows the key once, k
-// rotates the selected user's key (after y) and shows the new one once, e enables/disables, d deletes (after y).
+// 3 Users: name, key prefix, admin, enabled, today's usage, last use, drawn by ink-table (BorderedTable: plain short
+// values). n creates a user and shows the key once, R rotates the selected user's key (after y) and shows the new one
+// once, e enables/disables, d deletes (after y); ↑↓ j/k move, as everywhere.
 // The list is reloaded after every change and every 5 s (today's usage moves with the traffic).
 import {Box} from 'ink';
 import {type ReactElement, useState} from 'react';
 import type {UserView} from '../../actions/users.js';
-import {type Column, Table} from '../components/Table.js';
+import {type BorderedColumn, BorderedTable} from '../components/BorderedTable.js';
 import {ConfirmDialog} from '../components/dialogs/ConfirmDialog.js';
 import {KeyDialog} from '../components/dialogs/KeyDialog.js';
 import {PromptDialog} from '../components/dialogs/PromptDialog.js';
@@ -14,13 +15,15 @@ import {attempt, useQuery, useRunner} from '../hooks/useActions.js';
 import {Priority, useKeys} from '../hooks/useKeys.js';
 import {isDown, isUp} from '../keymap.js';
 
-const COLUMNS: ReadonlyArray<Column<UserView>> = [
-	{key: 'name', header: 'NAME', grow: 2, min: 8, max: 32, value: u => u.name},
-	{key: 'key', header: 'KEY', width: 12, value: u => `${u.keyPrefix}…`, tone: () => 'muted'},
-	{key: 'admin', header: 'ADMIN', width: 5, value: u => (u.admin ? 'yes' : 'no')},
-	{key: 'state', header: 'STATE', width: 8, value: u => (u.disabled ? 'disabled' : 'active'), tone: u => (u.disabled ? 'warn' : 'ok')},
-	{key: 'today', header: 'TODAY req in/out', grow: 1, min: 22, value: u => formatUsage(u.usage.today)},
-	{key: 'last', header: 'LAST USED', width: 11, drop: 1, value: u => formatWhen(u.lastUsedAt)},
+// The first column also holds the selection marker (2 cells). Narrow terminals lose the last use, then the key
+// prefix, admin and today's usage; name and state always stay.
+export const USER_COLUMNS: ReadonlyArray<BorderedColumn<UserView>> = [
+	{key: 'name', header: 'NAME', grow: 2, min: 8, max: 34, value: u => u.name},
+	{key: 'key', header: 'KEY', width: 12, drop: 3, value: u => `${u.keyPrefix}…`, tone: () => 'muted'},
+	{key: 'admin', header: 'ADMIN', width: 5, drop: 2, value: u => (u.admin ? 'yes' : 'no')},
+	{key: 'state', header: 'STATE', width: 8, value: u => (u.disabled ? 'disabled' : 'active'), tone: text => (text === 'disabled' ? 'warn' : 'ok')},
+	{key: 'today', header: 'TODAY req in/out', grow: 1, min: 22, max: 28, drop: 1, value: u => formatUsage(u.usage.today)},
+	{key: 'last', header: 'LAST USED', width: 11, drop: 4, value: u => formatWhen(u.lastUsedAt)},
 ];
 
 type DialogState =
@@ -33,7 +36,7 @@ type DialogState =
 export const USERS_REFRESH_MS = 5000;
 
 export function UsersPanel({width, height, active}: {width: number; height: number; active: boolean}): ReactElement {
-	const {source} = useDashboard();
+	const {source, notify} = useDashboard();
 	const {run, busy} = useRunner();
 	const {data, reload, loading} = useQuery(() => source.run('users.list', {}), {refreshMs: USERS_REFRESH_MS});
 	const users = data ?? [];
@@ -48,9 +51,9 @@ export function UsersPanel({width, height, active}: {width: number; height: numb
 	useKeys(
 		(input, key) => {
 			if (isDown(input, key)) setSelectedName(users[Math.min(users.length - 1, selected + 1)]?.name);
-			else if (isUp(input, key, false)) setSelectedName(users[Math.max(0, selected - 1)]?.name);
+			else if (isUp(input, key)) setSelectedName(users[Math.max(0, selected - 1)]?.name);
 			else if (input === 'n') setDialog({kind: 'create'});
-			else if (input === 'k') {
+			else if (input === 'R') {
 				if (current !== undefined) setDialog({kind: 'rotate', name: current.name});
 			} else if (input === 'd') {
 				if (current !== undefined) setDialog({kind: 'delete', name: current.name});
@@ -82,7 +85,8 @@ export function UsersPanel({width, height, active}: {width: number; height: numb
 					onCancel={close}
 					onSubmit={(name, admin) => {
 						if (name === '' || creating) return;
-						// Not through run(): a refused name stays in the dialog, to be corrected.
+						// Not through run(): a refused name stays in the dialog, to be corrected. The last outcome goes.
+						notify('info', '');
 						setCreating(true);
 						attempt(() => source.run('users.create', {name, admin: admin === 'yes'})).then(
 							result => {
@@ -139,8 +143,8 @@ export function UsersPanel({width, height, active}: {width: number; height: numb
 	}
 	const empty = loading ? 'Loading…' : 'No users: agproxy serves without keys (open mode). Press n to create one.';
 	return (
-		<Box flexDirection="column" width={width} height={height} overflow="hidden">
-			<Table columns={COLUMNS} rows={users} rowKey={user => user.name} selected={selected} width={width} height={height} empty={empty} />
+		<Box flexDirection="column" width={width} height={height} overflowY="hidden">
+			<BorderedTable columns={USER_COLUMNS} rows={users} selected={selected} width={width} height={height} empty={empty} />
 		</Box>
 	);
 }

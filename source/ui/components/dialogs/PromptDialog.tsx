@@ -1,5 +1,5 @@
 // One text field and optionally one choice (tab or ←/→ switches it): a new user's name (admin or not), a new group's
-// alias (priority or random). enter submits, esc cancels. While `busy` the keys are ignored (no double submit).
+// alias (priority or random), a member's weight. enter submits, esc cancels. While `busy` the keys are ignored (no double submit).
 import {useState, type ReactElement} from 'react';
 import {Priority, useKeys} from '../../hooks/useKeys.js';
 import {wrapLines} from '../../format.js';
@@ -16,6 +16,8 @@ export type PromptDialogProps = {
 	width: number;
 	hint?: string;
 	placeholder?: string;
+	/** The field's starting text (e.g. the value being edited). */
+	initial?: string;
 	choice?: Choice;
 	busy?: boolean;
 	/** Shown under the field, e.g. why the last submit failed. */
@@ -24,8 +26,8 @@ export type PromptDialogProps = {
 	onCancel: () => void;
 };
 
-export function PromptDialog({title, label, width, hint, placeholder, choice, busy = false, error, onSubmit, onCancel}: PromptDialogProps): ReactElement {
-	const [value, setValue] = useState('');
+export function PromptDialog({title, label, width, hint, placeholder, initial = '', choice, busy = false, error, onSubmit, onCancel}: PromptDialogProps): ReactElement {
+	const [value, setValue] = useState(initial);
 	const [choiceIndex, setChoiceIndex] = useState(() => Math.max(0, choice?.options.indexOf(choice.initial ?? '') ?? 0));
 	const options = choice?.options ?? [];
 	useKeys(
