@@ -5,6 +5,7 @@ import {setTimeout as sleep} from 'node:timers/promises';
 import {request} from 'undici';
 import {type UpstreamError, parseUpstreamError} from '../cloudcode/errors.js';
 import type {UpstreamClient} from '../upstream/client.js';
+import {antigravityUserAgent} from '../upstream/client-version.js';
 import {abortError} from './oauth.js';
 
 export type Discovery = {projectId: string; tier: string};
@@ -19,6 +20,11 @@ export type DiscoveryOptions = {
 	requestTimeoutMs?: number;
 	platform?: NodeJS.Platform;
 	arch?: string;
+	/**
+	 * The Antigravity version this account presents (its own `clientVersion`; default: the client's setting), on
+	 * loadCodeAssist, onboardUser and the operation polls as on generate: Google may refuse an outdated one anywhere.
+	 */
+	clientVersion?: string;
 };
 
 export type DiscoveryErrorKind = 'validation_required' | 'ineligible' | 'no_project' | 'upstream' | 'invalid_response' | 'onboarding_failed' | 'timeout';
@@ -148,7 +154,7 @@ export function tierOf(info: LoadCodeAssistInfo): string | undefined {
 }
 
 export async function loadCodeAssist(client: UpstreamClient, accessToken: string, options: DiscoveryOptions = {}): Promise<LoadCodeAssistInfo> {
-	const answer = await client.call('loadCodeAssist', {metadata: clientMetadata(options.platform, options.arch)}, accessToken, options.signal);
+	const answer = await client.call('loadCodeAssist', {metadata: clientMetadata(options.platform, options.arch)}, accessToken, options.signal, options.clientVersion);
 	if (options.signal?.aborted === true) throw abortError(options.signal);
 	if (!answer.ok) throw upstreamFailure('loadCodeAssist', answer.error);
 	return parseLoadCodeAssist(answer.json);
@@ -224,7 +230,7 @@ function finished(operation: Operation): string {
 
 async function onboard(client: UpstreamClient, accessToken: string, tierId: string, options: DiscoveryOptions): Promise<string> {
 	// Free tier: no project in the body (Google answers Precondition Failed otherwise).
-	const answer = await client.call('onboardUser', {tierId, metadata: clientMetadata(options.platform, options.arch)}, accessToken, options.signal);
+	const answer = await client.call('onboardUser', {tierId, metadata: clientMetadata(options.platform, options.arch)}, accessToken, options.signal, options.clientVersion);
 	if (options.signal?.aborted === true) throw abortError(options.signal);
 	if (!answer.ok) throw upstreamFailure('onboardUser', answer.error);
 	let operation = parseOperation(answer.json, 'onboardUser');
@@ -270,7 +276,11 @@ async function getOperation(
 		try {
 			const response = await request(`${endpoint}/v1internal/${name}`, {
 				method: 'GET',
-				headers: {authorization: `Bearer ${accessToken}`, accept: 'application/json', 'user-agent': client.userAgent},
+				headers: {
+					authorization: `Bearer ${accessToken}`,
+					accept: 'application/json',
+					'user-agent': options.clientVersion === undefined ? client.userAgent : antigravityUserAgent(options.clientVersion),
+				},
 				signal,
 				headersTimeout: timeoutMs,
 				bodyTimeout: timeoutMs,

@@ -48,7 +48,9 @@ async function verifyOne(record: AccountRecord, deps: VerifierDeps, signal: Abor
 	}
 	let found: {projectId: string; tier: string};
 	try {
-		found = await discoverProject(deps.client, accessToken, {...deps.discovery, ...withSignal});
+		// The account's own client version on discovery too, as on every Cloud Code call it makes.
+		const ownVersion = record.clientVersion === undefined ? {} : {clientVersion: record.clientVersion};
+		found = await discoverProject(deps.client, accessToken, {...deps.discovery, ...withSignal, ...ownVersion});
 	} catch (error) {
 		if (error instanceof DiscoveryError && error.kind === 'validation_required') return markInvalid(VERIFICATION_REQUIRED, error.validationUrl);
 		if (error instanceof DiscoveryError && error.accountProblem) return markInvalid(error.message);

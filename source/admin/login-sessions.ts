@@ -4,6 +4,7 @@
 // stream's `login` event) and remembered for a while, so a dashboard that reconnects meanwhile still learns it.
 import {randomBytes} from 'node:crypto';
 import {PassThrough} from 'node:stream';
+import {captureLoginUrl} from '../accounts/login-url.js';
 import {ConflictError, NotFoundError, UnavailableError} from '../actions/errors.js';
 import type {AccountRecord} from '../accounts/types.js';
 import type {LoginStatus} from './protocol.js';
@@ -52,21 +53,7 @@ export class LoginSessions {
 		const id = randomBytes(8).toString('hex');
 		const session: Session = {status: {id, state: 'pending'}, input: new PassThrough(), abort: new AbortController()};
 		this.sessions.set(id, session);
-		let printed = '';
-		let resolveUrl: (url: string) => void = () => {};
-		let rejectUrl: (error: Error) => void = () => {};
-		const url = new Promise<string>((resolve, reject) => {
-			resolveUrl = resolve;
-			rejectUrl = reject;
-		});
-		const output = {
-			write: (text: string): boolean => {
-				printed += text;
-				const found = /https?:\/\/\S+/.exec(printed)?.[0];
-				if (found) resolveUrl(found);
-				return true;
-			},
-		};
+		const {output, url, fail: rejectUrl} = captureLoginUrl();
 		const finish = (status: LoginStatus): void => {
 			session.status = status;
 			session.finishedAt = Date.now();

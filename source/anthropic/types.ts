@@ -46,7 +46,20 @@ export type ContentBlock =
 /** `system` messages appear mid-conversation in Claude Code's requests. */
 export type MessageRole = 'user' | 'assistant' | 'system';
 
-export type MessageParam = {role: MessageRole; content: ContentBlock[]};
+/**
+ * Inline tool changes (Claude Code 2.1.33x, beta mid-conversation-tool-changes-2026-07-01): `tool_addition` /
+ * `tool_removal` blocks of a mid-conversation system message, e.g. when an MCP server connects or goes away. On the wire:
+ * `{type:'tool_addition', tool:{type:'tool_definition', definition:{name, description, input_schema}}}` and
+ * `{type:'tool_removal', tool:{type:'tool_reference', name}}`. Validation lifts them out of the content, in order.
+ */
+export type ToolChange = {type: 'tool_addition'; tool: CustomTool} | {type: 'tool_removal'; name: string};
+
+export type MessageParam = {
+	role: MessageRole;
+	content: ContentBlock[];
+	/** Only on system messages: the tool set changes from this point of the conversation on. */
+	tool_changes?: ToolChange[];
+};
 
 export type CustomTool = {
 	type?: 'custom';

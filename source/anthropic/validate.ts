@@ -3,6 +3,7 @@
 import type {
 	ContentBlock,
 	CountTokensRequest,
+	CustomTool,
 	DocumentBlock,
 	Effort,
 	ImageBlock,
@@ -12,6 +13,7 @@ import type {
 	ThinkingConfig,
 	Tool,
 	ToolChoice,
+	ToolChange,
 	ToolReferenceBlock,
 } from './types.js';
 import {
@@ -74,7 +76,7 @@ export function validateMessagesRequest(body: unknown): MessagesRequest {
 	const stream = boolean(root['stream'], 'stream');
 	checkToolPairing(request.messages);
 	const choice = request.tool_choice;
-	if (choice?.type === 'tool' && !request.tools?.some(tool => tool.name === choice.name)) {
+	if (choice?.type === 'tool' && !toolsAtEnd(request).has(choice.name)) {
 		fail('tool_choice.name', `tool '${choice.name}' is not among the declared tools`);
 	}
 	return {
@@ -95,18 +97,21 @@ function validateCommon(root: Json): CountTokensRequest {
 	if (root['messages'] === undefined) fail('messages', 'field required');
 	const rawMessages = capped(root['messages'], 'messages', LIMITS.messages, 'messages');
 	if (rawMessages.length === 0) fail('messages', 'at least one message is required');
-	const budget: BlockBudget = {left: LIMITS.contentBlocks};
-	const messages = rawMessages.map((m, i) => validateMessage(m, i, budget));
-	const result: CountTokensRequest = {model, messages};
-	if (root['system'] !== undefined && root['system'] !== null) result.system = validateSystem(root['system']);
+	// Tools before messages: inline tool changes in system messages are checked against the tools in effect.
+	let tools: Tool[] | undefined;
+	const names = new Set<string>();
 	if (root['tools'] !== undefined && root['tools'] !== null) {
-		result.tools = capped(root['tools'], 'tools', LIMITS.tools, 'tools').map((t, i) => validateTool(t, `tools.${i}`));
-		const names = new Set<string>();
-		for (const [i, tool] of result.tools.entries()) {
+		tools = capped(root['tools'], 'tools', LIMITS.tools, 'tools').map((t, i) => validateTool(t, `tools.${i}`));
+		for (const [i, tool] of tools.entries()) {
 			if (names.has(tool.name)) fail(`tools.${i}.name`, `duplicate tool name '${tool.name}'`);
 			names.add(tool.name);
 		}
 	}
+	const budget: BlockBudget = {left: LIMITS.contentBlocks};
+	const messages = rawMessages.map((m, i) => validateMessage(m, i, budget, names));
+	const result: CountTokensRequest = {model, messages};
+	if (root['system'] !== undefined && root['system'] !== null) result.system = validateSystem(root['system']);
+	if (tools) result.tools = tools;
 	if (root['tool_choice'] !== undefined && root['tool_choice'] !== null) result.tool_choice = validateToolChoice(root['tool_choice']);
 	if (root['thinking'] !== undefined && root['thinking'] !== null) result.thinking = validateThinking(root['thinking']);
 	if (root['output_config'] !== undefined && root['output_config'] !== null) {
@@ -129,11 +134,12 @@ function validateCommon(root: Json): CountTokensRequest {
 	return result;
 }
 
-function validateMessage(value: unknown, index: number, budget: BlockBudget): MessageParam {
+/** `present`: the tool names in effect so far (declared, plus inline additions minus removals); updated here. */
+function validateMessage(value: unknown, index: number, budget: BlockBudget, present: Set<string>): MessageParam {
 	const path = `messages.${index}`;
 	const message = object(value, path);
 	const role = oneOf(message['role'], `${path}.role`, ['user', 'assistant', 'system'] as const);
-	if (role === 'system') return validateSystemMessage(message, index, budget);
+	if (role === 'system') return validateSystemMessage(message, index, budget, present);
 	const content = message['content'];
 	if (typeof content === 'string') return {role, content: [{type: 'text', text: content}]};
 	if (content === undefined) fail(`${path}.content`, 'field required');
@@ -151,26 +157,80 @@ function spend(blocks: unknown[], path: string, budget: BlockBudget): unknown[] 
 /**
  * Mid-conversation system messages, as Claude Code sends them (beta mid-conversation-system-2026-04-07: e.g. the list of
  * agent types after the first user message). Accepted: `role: "system"` anywhere but first, with content that is a
- * non-blank string or a list of text blocks with some non-blank text (cache_control allowed and dropped). Translation
- * turns it into a <system-reminder> note in the user turn. Anything else is a 400 naming the field.
+ * non-blank string or a list of text blocks with some non-blank text (cache_control allowed and dropped), and/or inline
+ * tool changes (tool_addition / tool_removal, beta mid-conversation-tool-changes-2026-07-01), which are lifted into
+ * `tool_changes`. Translation turns the rest into a <system-reminder> note in the user turn. Anything else is a 400
+ * naming the field.
  */
-function validateSystemMessage(message: Record<string, unknown>, index: number, budget: BlockBudget): MessageParam {
+function validateSystemMessage(message: Record<string, unknown>, index: number, budget: BlockBudget, present: Set<string>): MessageParam {
 	const path = `messages.${index}`;
 	if (index === 0) {
 		fail(`${path}.role`, "a conversation cannot start with a system message: put instructions in the top-level 'system' field (system messages are accepted after the first message)");
 	}
 	const content = message['content'];
 	if (content === undefined) fail(`${path}.content`, 'field required');
-	const blocks: TextBlock[] =
-		typeof content === 'string'
-			? [{type: 'text', text: content}]
-			: spend(array(content, `${path}.content`), `${path}.content`, budget).map((raw, j) => {
-					const block = object(raw, `${path}.content.${j}`);
-					if (block['type'] !== 'text') fail(`${path}.content.${j}.type`, `a system message holds only text blocks, got ${JSON.stringify(block['type'])}`);
-					return {type: 'text', text: string(block['text'], `${path}.content.${j}.text`)};
-				});
-	if (!blocks.some(block => block.text.trim() !== '')) fail(`${path}.content`, 'a system message needs some non-blank text');
-	return {role: 'system', content: blocks};
+	const blocks: TextBlock[] = [];
+	const changes: ToolChange[] = [];
+	if (typeof content === 'string') blocks.push({type: 'text', text: content});
+	else {
+		for (const [j, raw] of spend(array(content, `${path}.content`), `${path}.content`, budget).entries()) {
+			const block = object(raw, `${path}.content.${j}`);
+			if (block['type'] === 'tool_addition' || block['type'] === 'tool_removal') changes.push(applyToolChange(validateToolChange(block, `${path}.content.${j}`), `${path}.content.${j}`, present));
+			else if (block['type'] === 'text') blocks.push({type: 'text', text: string(block['text'], `${path}.content.${j}.text`)});
+			else fail(`${path}.content.${j}.type`, `a system message holds only text, tool_addition and tool_removal blocks, got ${JSON.stringify(block['type'])}`);
+		}
+	}
+	if (changes.length === 0 && !blocks.some(block => block.text.trim() !== '')) fail(`${path}.content`, 'a system message needs some non-blank text');
+	return {role: 'system', content: blocks, ...(changes.length > 0 ? {tool_changes: changes} : {})};
+}
+
+/**
+ * `{type:'tool_addition', tool:{type:'tool_definition', definition:<custom tool>}}` or
+ * `{type:'tool_removal', tool:{type:'tool_reference', name}}`, as Claude Code's inline tools send them.
+ */
+function validateToolChange(block: Json, path: string): ToolChange {
+	const tool = object(block['tool'], `${path}.tool`);
+	if (block['type'] === 'tool_removal') {
+		if (tool['type'] !== 'tool_reference') fail(`${path}.tool.type`, `expected 'tool_reference', got ${JSON.stringify(tool['type'])}`);
+		return {type: 'tool_removal', name: string(tool['name'], `${path}.tool.name`, {nonEmpty: true})};
+	}
+	if (tool['type'] !== 'tool_definition') fail(`${path}.tool.type`, `expected 'tool_definition', got ${JSON.stringify(tool['type'])}`);
+	const definition = validateTool(tool['definition'], `${path}.tool.definition`);
+	if (definition.type !== undefined && definition.type !== 'custom') {
+		fail(`${path}.tool.definition.type`, `only custom tools can be added mid-conversation, got ${JSON.stringify(definition.type)}`);
+	}
+	// validateTool returns a custom tool (name, input_schema, description, defer_loading) for any other type.
+	const {defer_loading: deferred, ...added} = definition as CustomTool;
+	if (deferred === true) fail(`${path}.tool.definition.defer_loading`, 'a tool added mid-conversation is loaded at once: defer_loading is not allowed here');
+	return {type: 'tool_addition', tool: added};
+}
+
+/**
+ * Applies one change to the tools in effect, as Anthropic checks them: an addition must bring a new name, a removal must
+ * name a tool present at that point. A name conflict is worded so that Claude Code recognises it (it looks for
+ * "is already used by a" next to "tool_addition") and falls back to announcing the tool another way.
+ */
+function applyToolChange(change: ToolChange, path: string, present: Set<string>): ToolChange {
+	if (change.type === 'tool_addition') {
+		if (present.has(change.tool.name)) fail(`${path}.tool.definition.name`, `tool_addition: the name '${change.tool.name}' is already used by a tool declared at this point`);
+		present.add(change.tool.name);
+	} else {
+		if (!present.has(change.name)) fail(`${path}.tool.name`, `tool_removal references '${change.name}', which is not a tool declared at this point`);
+		present.delete(change.name);
+	}
+	return change;
+}
+
+/** The names of the tools in effect at the end of the conversation: declared ones plus additions minus removals. */
+function toolsAtEnd(request: CountTokensRequest): Set<string> {
+	const names = new Set((request.tools ?? []).map(tool => tool.name));
+	for (const message of request.messages) {
+		for (const change of message.tool_changes ?? []) {
+			if (change.type === 'tool_addition') names.add(change.tool.name);
+			else names.delete(change.name);
+		}
+	}
+	return names;
 }
 
 function validateSystem(value: unknown): TextBlock[] {

@@ -37,6 +37,16 @@ export function originAllowed(origin: string, policy: BrowserPolicy): boolean {
 
 /** The host name of a Host header (`name:port`, `[v6]:port`), lowercase, without brackets; undefined when malformed. */
 export function hostnameOf(host: string): string | undefined {
+	// Every request of a client sends the same Host: the last answer saves a URL parse per request.
+	if (host === lastHost.host) return lastHost.name;
+	const name = parseHostname(host);
+	lastHost = {host, name};
+	return name;
+}
+
+let lastHost: {host: string | undefined; name: string | undefined} = {host: undefined, name: undefined};
+
+function parseHostname(host: string): string | undefined {
 	try {
 		const url = new URL(`http://${host.trim()}`);
 		if (url.username !== '' || url.password !== '' || url.pathname !== '/' || url.search !== '' || url.hash !== '') return undefined;

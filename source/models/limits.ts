@@ -62,6 +62,13 @@ export function mayExceedWindow(request: Sized, window: number): boolean {
 	const media = (blocks: ReadonlyArray<{type: string; content?: unknown}>): boolean =>
 		blocks.some(block => block.type === 'image' || block.type === 'document' || (block.type === 'tool_result' && Array.isArray(block.content) && media(block.content as Array<{type: string}>)));
 	if (request.messages.some(message => media(message.content))) return true;
-	const length = JSON.stringify(request.system ?? []).length + JSON.stringify(request.messages).length + JSON.stringify(request.tools ?? []).length;
-	return length + TOOLS_ALLOWANCE > window;
+	// Message by message, stopping once past the window: a multi-MB body is decided after its first `window` characters
+	// instead of being serialized whole (the `[`, `]` and commas of the array are counted too).
+	let length = TOOLS_ALLOWANCE + JSON.stringify(request.system ?? []).length + JSON.stringify(request.tools ?? []).length + 2;
+	if (length > window) return true;
+	for (const message of request.messages) {
+		length += JSON.stringify(message).length + 1;
+		if (length > window) return true;
+	}
+	return false;
 }

@@ -21,18 +21,27 @@ export type Turn = {role: 'user' | 'model'; items: Item[]};
 
 type CallInfo = {name: string; messageIndex: number; order: number};
 
-/** Messages -> merged, alternating turns (still holding thinking items); the first turn is always a user turn. */
+/**
+ * Messages -> merged, alternating turns (still holding thinking items); the first turn is always a user turn.
+ * Linear and allocation-lean on purpose: a body at the element caps (20 000 messages, 100 000 blocks) is translated
+ * in one event-loop turn, so every item is pushed straight into its turn (bench/translate-big.ts measures it).
+ */
 export function buildTurns(messages: readonly MessageParam[], names: ToolNames): Turn[] {
 	const calls = indexToolCalls(messages);
 	const turns: Turn[] = [];
-	for (const [i, message] of messages.entries()) {
-		const blocks: ContentBlock[] = typeof message.content === 'string' ? [{type: 'text', text: message.content}] : message.content;
-		const turn: Turn = message.role === 'assistant'
-			? {role: 'model', items: modelItems(blocks, i, names)}
-			: {role: 'user', items: message.role === 'system' ? systemItems(blocks, i) : userItems(blocks, i, calls, names)};
-		const last = turns.at(-1);
-		if (last && last.role === turn.role) last.items.push(...turn.items);
-		else turns.push(turn);
+	let last: Turn | undefined;
+	for (let i = 0; i < messages.length; i++) {
+		const message = messages[i] as MessageParam;
+		const role = message.role === 'assistant' ? 'model' : 'user';
+		// Consecutive messages of one role merge into one turn (a message with no items still opens its turn).
+		if (last === undefined || last.role !== role) {
+			last = {role, items: []};
+			turns.push(last);
+		}
+		const blocks: readonly ContentBlock[] = typeof message.content === 'string' ? [{type: 'text', text: message.content}] : message.content;
+		if (message.role === 'assistant') modelItems(blocks, i, names, last.items);
+		else if (message.role === 'system') systemItems(blocks, i, last.items);
+		else userItems(blocks, i, calls, names, last.items);
 	}
 	if (turns[0]?.role !== 'user') turns.unshift({role: 'user', items: [{kind: 'part', part: {text: PLACEHOLDER_TEXT}}]});
 	return turns;
@@ -40,12 +49,19 @@ export function buildTurns(messages: readonly MessageParam[], names: ToolNames):
 
 /** Final user turn parts: every functionResponse first (in call order, they must stay contiguous), then the rest. */
 export function userContent(turn: Turn): Content {
-	const responses = turn.items
-		.filter((item): item is Extract<Item, {kind: 'response'}> => item.kind === 'response')
-		.sort((a, b) => a.order - b.order)
-		.map((item) => item.part);
-	const others = turn.items.flatMap((item) => (item.kind === 'part' ? [item.part] : []));
-	const parts = [...responses, ...others];
+	const responses: Array<Extract<Item, {kind: 'response'}>> = [];
+	let inOrder = true;
+	for (const item of turn.items) {
+		if (item.kind !== 'response') continue;
+		const previous = responses[responses.length - 1];
+		if (previous !== undefined && previous.order > item.order) inOrder = false;
+		responses.push(item);
+	}
+	// Results usually arrive in call order already; the sort is stable, so skipping it then changes nothing.
+	if (!inOrder) responses.sort((a, b) => a.order - b.order);
+	const parts: Part[] = [];
+	for (const item of responses) parts.push(item.part);
+	for (const item of turn.items) if (item.kind === 'part') parts.push(item.part);
 	return {role: 'user', parts: parts.length > 0 ? parts : [{text: PLACEHOLDER_TEXT}]};
 }
 
@@ -53,7 +69,8 @@ export function userContent(turn: Turn): Content {
 function indexToolCalls(messages: readonly MessageParam[]): Map<string, CallInfo> {
 	const calls = new Map<string, CallInfo>();
 	let order = 0;
-	for (const [i, message] of messages.entries()) {
+	for (let i = 0; i < messages.length; i++) {
+		const message = messages[i] as MessageParam;
 		if (message.role !== 'assistant' || typeof message.content === 'string') continue;
 		for (const block of message.content) {
 			if (block.type === 'tool_use' && !calls.has(block.id)) calls.set(block.id, {name: block.name, messageIndex: i, order: order++});
@@ -62,9 +79,9 @@ function indexToolCalls(messages: readonly MessageParam[]): Map<string, CallInfo
 	return calls;
 }
 
-function modelItems(blocks: readonly ContentBlock[], i: number, names: ToolNames): Item[] {
-	const items: Item[] = [];
-	for (const [j, block] of blocks.entries()) {
+function modelItems(blocks: readonly ContentBlock[], i: number, names: ToolNames, items: Item[]): void {
+	for (let j = 0; j < blocks.length; j++) {
+		const block = blocks[j] as ContentBlock;
 		switch (block.type) {
 			case 'thinking':
 				items.push({kind: 'thinking', text: block.thinking, signature: block.signature, redacted: false});
@@ -89,12 +106,11 @@ function modelItems(blocks: readonly ContentBlock[], i: number, names: ToolNames
 			}
 		}
 	}
-	return items;
 }
 
-function userItems(blocks: readonly ContentBlock[], i: number, calls: Map<string, CallInfo>, names: ToolNames): Item[] {
-	const items: Item[] = [];
-	for (const [j, block] of blocks.entries()) {
+function userItems(blocks: readonly ContentBlock[], i: number, calls: Map<string, CallInfo>, names: ToolNames, items: Item[]): void {
+	for (let j = 0; j < blocks.length; j++) {
+		const block = blocks[j] as ContentBlock;
 		switch (block.type) {
 			case 'tool_result': {
 				const call = calls.get(block.tool_use_id);
@@ -102,6 +118,12 @@ function userItems(blocks: readonly ContentBlock[], i: number, calls: Map<string
 					throw new TranslationError(`no earlier tool_use block has id '${block.tool_use_id}'`, `messages.${i}.content.${j}.tool_use_id`);
 				}
 				const upstreamName = names.toUpstream.get(call.name) ?? call.name;
+				if (typeof block.content === 'string') {
+					// The common case, without the intermediate result object and lists.
+					const response = block.is_error ? {error: block.content} : {output: block.content};
+					items.push({kind: 'response', part: {functionResponse: {name: upstreamName, id: block.tool_use_id, response}}, order: call.order});
+					break;
+				}
 				const result = toolResult(block);
 				items.push({kind: 'response', part: {functionResponse: {name: upstreamName, id: block.tool_use_id, response: result.response}}, order: call.order});
 				// Images and documents returned by the tool: userContent moves every functionResponse ahead of them.
@@ -122,10 +144,10 @@ function userItems(blocks: readonly ContentBlock[], i: number, calls: Map<string
 			}
 		}
 	}
-	return items;
 }
 
-function systemItems(blocks: readonly ContentBlock[], i: number): Item[] {
+/** A system message: one `<system-reminder>` note with its texts, then its media parts. */
+function systemItems(blocks: readonly ContentBlock[], i: number, target: Item[]): void {
 	const texts: string[] = [];
 	const items: Item[] = [];
 	for (const [j, block] of blocks.entries()) {
@@ -138,9 +160,8 @@ function systemItems(blocks: readonly ContentBlock[], i: number): Item[] {
 			if (part) items.push({kind: 'part', part});
 		}
 	}
-	if (texts.length === 0) return items;
-	const note = `<${SYSTEM_NOTE_TAG}>\n${texts.join('\n\n')}\n</${SYSTEM_NOTE_TAG}>`;
-	return [{kind: 'part', part: {text: note}}, ...items];
+	if (texts.length > 0) target.push({kind: 'part', part: {text: `<${SYSTEM_NOTE_TAG}>\n${texts.join('\n\n')}\n</${SYSTEM_NOTE_TAG}>`}});
+	for (const item of items) target.push(item);
 }
 
 /** text / image / document -> a part; empty text gives none (Claude rejects empty text blocks). */

@@ -44,14 +44,17 @@ function claudeParts(turn: Turn, opts: ModelTurnOptions): Part[] {
 				thoughts.push({text: item.text, thought: true, thoughtSignature: SKIP_SIGNATURE});
 			}
 		} else if (item.kind !== 'response') {
-			rest.push({...item.part});
+			// Items are built afresh for every translation (request-contents.ts), so parts are used as they are.
+			rest.push(item.part);
 		}
 	}
 	if (opts.claudeThinking && opts.activeLoop && thoughts.length === 0) {
 		thoughts.push({text: SYNTHETIC_THOUGHT, thought: true, thoughtSignature: SKIP_SIGNATURE});
 	}
 	// Thinking first: Claude requires a thinking-enabled assistant turn to open with its thinking.
-	return [...thoughts, ...rest];
+	if (thoughts.length === 0) return rest;
+	for (const part of rest) thoughts.push(part);
+	return thoughts;
 }
 
 function geminiParts(turn: Turn, opts: ModelTurnOptions): Part[] {
@@ -67,7 +70,7 @@ function geminiParts(turn: Turn, opts: ModelTurnOptions): Part[] {
 			}
 			case 'call': {
 				const signature = geminiSignature(opts.toolCallSignature(item.id)) ?? lent ?? (firstCall ? SKIP_SIGNATURE : undefined);
-				parts.push(signature ? {...item.part, thoughtSignature: signature} : {...item.part});
+				parts.push(signature ? {...item.part, thoughtSignature: signature} : item.part);
 				lent = undefined;
 				firstCall = false;
 				break;
@@ -75,7 +78,7 @@ function geminiParts(turn: Turn, opts: ModelTurnOptions): Part[] {
 			case 'part': {
 				const isText = item.part.text !== undefined;
 				if (isText && lent && !item.part.thoughtSignature) parts.push({...item.part, thoughtSignature: lent});
-				else parts.push({...item.part});
+				else parts.push(item.part);
 				if (isText) lent = undefined;
 				break;
 			}

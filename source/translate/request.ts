@@ -10,6 +10,7 @@ import type {Envelope, GenerateRequest, GenerationConfig, Schema} from '../cloud
 import {isImageModel, modelFamily} from './family.js';
 import {buildTurns, type Turn, userContent} from './request-contents.js';
 import {modelContent} from './request-signatures.js';
+import {applyToolChanges} from './request-tool-changes.js';
 import {buildToolNames, buildTools, isWebSearchTool} from './request-tools.js';
 import {stripPlaceholders, toCloudSchema} from './schema.js';
 import {type ThinkingPlan, planThinking} from './thinking.js';
@@ -31,7 +32,9 @@ export type RequestContext = {
 	toolCallSignature: (toolUseId: string) => string | undefined;
 };
 
-export function toCloudCodeRequest(req: MessagesRequest, ctx: RequestContext): Envelope {
+export function toCloudCodeRequest(original: MessagesRequest, ctx: RequestContext): Envelope {
+	// Inline tool changes: the tools in effect at the end are declared, each change leaves a note (./request-tool-changes.ts).
+	const req = applyToolChanges(original);
 	const family = modelFamily(ctx.servedModel);
 	const names = buildToolNames(req);
 	const plan = planThinking(req, ctx.servedModel);
@@ -68,12 +71,12 @@ export function toCloudCodeRequest(req: MessagesRequest, ctx: RequestContext): E
  * Names that did not need sanitizing map to themselves. Independent of the served model.
  */
 export function toolNameMap(req: Pick<MessagesRequest, 'tools' | 'messages'>): Map<string, string> {
-	return new Map(buildToolNames(req).toClient);
+	return new Map(buildToolNames(applyToolChanges(req)).toClient);
 }
 
 /** A request whose only tool is Anthropic's web search: it maps to Google Search grounding (Gemini models). */
-export function isWebSearchOnly(req: Pick<MessagesRequest, 'tools'>): boolean {
-	const tools = req.tools ?? [];
+export function isWebSearchOnly(req: Pick<MessagesRequest, 'tools'> & Partial<Pick<MessagesRequest, 'messages'>>): boolean {
+	const tools = (req.messages ? applyToolChanges({tools: req.tools, messages: req.messages}) : req).tools ?? [];
 	return tools.length === 1 && isWebSearchTool(tools[0] as NonNullable<MessagesRequest['tools']>[number]);
 }
 
@@ -82,7 +85,8 @@ export function isWebSearchOnly(req: Pick<MessagesRequest, 'tools'>): boolean {
  * properties (upstream requires one, and it is required there) from the arguments of a function call, so tool_use
  * input reaching the client matches the client's own schema. Takes the UPSTREAM function name.
  */
-export function placeholderStripper(req: Pick<MessagesRequest, 'tools' | 'messages'>): (upstreamName: string, args: Record<string, unknown>) => Record<string, unknown> {
+export function placeholderStripper(original: Pick<MessagesRequest, 'tools' | 'messages'>): (upstreamName: string, args: Record<string, unknown>) => Record<string, unknown> {
+	const req = applyToolChanges(original);
 	const names = buildToolNames(req);
 	const schemas = new Map<string, Schema | null>();
 	return (upstreamName, args) => {

@@ -4,7 +4,7 @@
 // screen on every frame) and re-laid out on resize. run.tsx mounts it (alternate screen, raw mode, signals).
 //
 // Live data never reaches React per event: requests go into a ring buffer published within 100 ms at a few requests a
-// second and once a second under sustained traffic (10/s or more), accounts
+// second, once a second under sustained traffic (10/s or more) and every 2 s in a flood (50/s or more), accounts
 // are re-read at most every 500 ms and only an account snapshot that differs is published; the clock ticks once a
 // second but a component re-renders only when its own step (1 s for a visible countdown, else a minute) changes
 // (store.ts, hooks/useNow.ts). Clipping is vertical only: every line is already cut to the width, and Ink's
@@ -39,6 +39,11 @@ export type DashboardOptions = {
 	flushMs?: number;
 	/** The same under sustained traffic (10 requests a second or more), ms (default 1000: one log render a second, as htop). */
 	busyFlushMs?: number;
+	/**
+	 * The same in a flood (50 requests a second or more), ms (default 2000 unless `busyFlushMs` is given: then that).
+	 * Each publish then replaces every visible row, and each frame costs Ink the same whatever it shows.
+	 */
+	floodFlushMs?: number;
 	/** Accounts are re-read at most this often, ms (default 500). */
 	accountsMs?: number;
 	/** The clock for countdowns, uptime and rates, ms (default 1000). */
@@ -85,12 +90,13 @@ const accountsKey = (accounts: readonly PoolAccountSnapshot[]): string => JSON.s
 
 export const DEFAULT_FLUSH_MS = 100;
 export const DEFAULT_BUSY_FLUSH_MS = 1000;
+export const DEFAULT_FLOOD_FLUSH_MS = 2000;
 export const DEFAULT_ACCOUNTS_MS = 500;
 
 function DashboardRoot({source, onQuit, options}: Required<Pick<DashboardProps, 'source' | 'onQuit' | 'options'>>): ReactElement {
 	const {columns, rows} = useTerminalSize();
 	const [stores] = useState(() => ({
-		requests: new RequestStore({...(options.bufferSize === undefined ? {} : {capacity: options.bufferSize}), flushMs: options.flushMs ?? DEFAULT_FLUSH_MS, busyFlushMs: options.busyFlushMs ?? DEFAULT_BUSY_FLUSH_MS}),
+		requests: new RequestStore({...(options.bufferSize === undefined ? {} : {capacity: options.bufferSize}), flushMs: options.flushMs ?? DEFAULT_FLUSH_MS, busyFlushMs: options.busyFlushMs ?? DEFAULT_BUSY_FLUSH_MS, floodFlushMs: options.floodFlushMs ?? options.busyFlushMs ?? DEFAULT_FLOOD_FLUSH_MS}),
 		accounts: new ThrottledSnapshot<readonly PoolAccountSnapshot[]>(() => readAccounts(source), options.accountsMs ?? DEFAULT_ACCOUNTS_MS, realTimers, accountsKey),
 		clock: new Clock(options.clockMs ?? 1000),
 	}));

@@ -1,5 +1,6 @@
 // The dashboard's view of a running app: reads its state, calls its actions. No Ink or React here (headless-safe).
 import {PassThrough} from 'node:stream';
+import {captureLoginUrl} from '../accounts/login-url.js';
 import {runAction} from '../actions/registry.js';
 import type {App} from '../app.js';
 import {VERSION} from '../version.js';
@@ -25,22 +26,7 @@ export function dashboardSource(app: App): DashboardSource {
 function startLogin(app: App): LoginSession {
 	const input = new PassThrough();
 	const abort = new AbortController();
-	let resolveUrl: (url: string) => void = () => {};
-	let rejectUrl: (error: Error) => void = () => {};
-	const url = new Promise<string>((resolve, reject) => {
-		resolveUrl = resolve;
-		rejectUrl = reject;
-	});
-	url.catch(() => {});
-	let printed = '';
-	const output = {
-		write: (text: string): boolean => {
-			printed += text;
-			const found = /https?:\/\/\S+/.exec(printed)?.[0];
-			if (found) resolveUrl(found);
-			return true;
-		},
-	};
+	const {output, url, fail: rejectUrl} = captureLoginUrl();
 	const done = app
 		.login({output, input, signal: abort.signal})
 		.then(async record => {

@@ -63,6 +63,12 @@ export type RequestStoreOptions = {
 	busyFlushMs?: number;
 	/** Requests a second (over the last one to two seconds) from which traffic counts as sustained (default 10). */
 	busyRate?: number;
+	/**
+	 * From this many requests in the last one to two seconds (default 50), the wait is `floodFlushMs` (default:
+	 * `busyFlushMs`): every publish then replaces the whole visible log anyway, and each frame costs the same to draw.
+	 */
+	floodRate?: number;
+	floodFlushMs?: number;
 	timers?: Timers;
 };
 
@@ -74,6 +80,8 @@ export class RequestStore {
 	readonly flushMs: number;
 	readonly busyFlushMs: number;
 	readonly busyRate: number;
+	readonly floodRate: number;
+	readonly floodFlushMs: number;
 	readonly list: Signal<RequestList>;
 	readonly stats: Signal<RequestStats>;
 	/** The latest notice from the bus. */
@@ -101,6 +109,8 @@ export class RequestStore {
 		this.flushMs = Math.max(0, options.flushMs ?? 100);
 		this.busyFlushMs = Math.max(this.flushMs, options.busyFlushMs ?? this.flushMs);
 		this.busyRate = Math.max(1, options.busyRate ?? 10);
+		this.floodRate = Math.max(this.busyRate, options.floodRate ?? 50);
+		this.floodFlushMs = Math.max(this.busyFlushMs, options.floodFlushMs ?? this.busyFlushMs);
 		this.timers = options.timers ?? realTimers;
 		this.ring = new Array<RequestRecord | undefined>(this.capacity);
 		this.list = new Signal<RequestList>({items: [], total: 0});
@@ -145,13 +155,13 @@ export class RequestStore {
 
 	private schedule(): void {
 		if (this.pending !== undefined) return;
-		const busy = this.recentCount() >= this.busyRate;
+		const recent = this.recentCount();
 		this.pending = this.timers.setTimeout(
 			() => {
 				this.pending = undefined;
 				this.flush();
 			},
-			busy ? this.busyFlushMs : this.flushMs,
+			recent >= this.floodRate ? this.floodFlushMs : recent >= this.busyRate ? this.busyFlushMs : this.flushMs,
 		);
 	}
 

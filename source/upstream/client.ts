@@ -207,8 +207,10 @@ export function refusalChecked(body: AsyncIterable<Uint8Array>, version: string)
 	};
 }
 
-/** The answer text of one SSE event. */
+/** The answer text of one SSE event (undefined when it cannot hold the refusal, which names Antigravity). */
 function eventText(event: string): string | undefined {
+	// Every answer's first event passes here: skip the JSON parse for the (nearly all) that never say the name.
+	if (!/antigravity/i.test(event)) return undefined;
 	const data = event
 		.split(/\r?\n/)
 		.filter(line => line.startsWith('data:'))

@@ -74,6 +74,17 @@ describe('discoverProject', () => {
 		assert.equal(s.requests.filter((r) => r.rpc === 'onboardUser').length, 1);
 	});
 
+	test("an account's own client version is the User-Agent of loadCodeAssist, onboardUser and the polls", async () => {
+		const {s, client} = await setup({accounts: [NEW_USER], onboardPolls: 1});
+		await discoverProject(client, s.issueAccessToken(NEW_USER.email), {pollIntervalMs: 5, clientVersion: '9.9.9'});
+		const calls = s.requests.filter((r) => r.rpc === 'loadCodeAssist' || r.rpc === 'onboardUser' || r.rpc === 'operations');
+		assert.deepEqual([...new Set(calls.map((r) => r.rpc))], ['loadCodeAssist', 'onboardUser', 'operations']);
+		for (const call of calls) assert.match(String(call.headers['user-agent']), /^antigravity\/9\.9\.9 /, call.rpc);
+		// Without one, the client's default version.
+		await discoverProject(client, s.issueAccessToken(NEW_USER.email));
+		assert.equal(s.requests.filter((r) => r.rpc === 'loadCodeAssist').at(-1)?.headers['user-agent'], client.userAgent);
+	});
+
 	test('polling is bounded and abortable', async () => {
 		const other: SimAccount = {email: 'other@example.com', refreshToken: '1//other'};
 		const {s, client} = await setup({accounts: [NEW_USER, other], onboardPolls: 100});

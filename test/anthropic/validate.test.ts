@@ -97,6 +97,44 @@ describe('validateMessagesRequest', () => {
 		rejects(at({role: 'user', content: 'q'}, {role: 'system', content: [{type: 'text', text: ' \n'}]}), 'messages.1.content');
 	});
 
+	it('inline tool changes (tool_addition / tool_removal in system messages): the shape Claude Code sends, lifted in order; malformed ones named', () => {
+		const declared = {name: 'Read', input_schema: {type: 'object'}};
+		const added = {name: 'mcp__db__query', description: 'Run SQL', input_schema: {type: 'object', properties: {sql: {type: 'string'}}}};
+		const addition = (definition: unknown = added): unknown => ({type: 'tool_addition', tool: {type: 'tool_definition', definition}});
+		const removal = (name: unknown): unknown => ({type: 'tool_removal', tool: {type: 'tool_reference', name}});
+		const at = (...content: unknown[]): unknown => ({...base, tools: [declared], messages: [{role: 'user', content: 'q'}, {role: 'system', content}]});
+		const accepted = validateMessagesRequest(at(addition(), removal('Read'), {type: 'text', text: 'MCP server db connected'}));
+		assert.deepEqual(accepted.messages[1], {
+			role: 'system',
+			content: [{type: 'text', text: 'MCP server db connected'}],
+			tool_changes: [
+				{type: 'tool_addition', tool: added},
+				{type: 'tool_removal', name: 'Read'},
+			],
+		});
+		// Tool changes alone are a valid system message; the addition makes the tool choosable.
+		const only = validateMessagesRequest({...(at(addition()) as object), tool_choice: {type: 'tool', name: 'mcp__db__query'}});
+		assert.deepEqual(only.messages[1]?.content, []);
+		// A tool removed by the end of the conversation cannot be forced.
+		rejects({...(at(removal('Read')) as object), tool_choice: {type: 'tool', name: 'Read'}}, 'tool_choice.name');
+		rejects(at({type: 'tool_addition'}), 'messages.1.content.0.tool');
+		rejects(at({type: 'tool_addition', tool: {type: 'tool_reference', name: 'x'}}), 'messages.1.content.0.tool.type');
+		rejects(at(addition({name: 'bad name', input_schema: {type: 'object'}})), 'messages.1.content.0.tool.definition.name');
+		rejects(at(addition({name: 'x'})), 'messages.1.content.0.tool.definition.input_schema');
+		rejects(at(addition({name: 'x', input_schema: {type: 'object'}, defer_loading: true})), 'messages.1.content.0.tool.definition.defer_loading');
+		rejects(at(addition({type: 'web_search_20250305', name: 'web_search'})), 'messages.1.content.0.tool.definition.type');
+		rejects(at(removal('')), 'messages.1.content.0.tool.name');
+		rejects(at({type: 'tool_removal', tool: {type: 'tool_definition', name: 'Read'}}), 'messages.1.content.0.tool.type');
+		// Replayed in order: a name in use cannot be added, an absent one cannot be removed (Claude Code's wording).
+		assert.throws(() => validateMessagesRequest(at(addition(declared))), /messages\.1\.content\.0\.tool\.definition\.name: tool_addition: the name 'Read' is already used by a/);
+		assert.throws(() => validateMessagesRequest(at(removal('Read'), removal('Read'))), /messages\.1\.content\.1\.tool\.name: tool_removal references 'Read'/);
+		rejects(at(removal('Nope')), 'messages.1.content.0.tool.name');
+		// Removed, then added again later: fine.
+		validateMessagesRequest({...base, tools: [declared], messages: [{role: 'user', content: 'q'}, {role: 'system', content: [removal('Read')]}, {role: 'assistant', content: 'a'}, {role: 'system', content: [addition(declared)]}, {role: 'user', content: 'q2'}]});
+		// Other block types in a system message are still named.
+		rejects(at({type: 'tool_use', id: 't', name: 'Read', input: {}}), 'messages.1.content.0.type');
+	});
+
 	it('caps element counts, naming the field and the cap; exactly at a cap is fine', () => {
 		const many = (count: number): unknown[] => Array.from({length: count}, () => ({role: 'user', content: 'a'}));
 		assert.equal(validateCountTokensRequest({...base, messages: many(LIMITS.messages)}).messages.length, LIMITS.messages);

@@ -2,25 +2,19 @@
 // `agproxy simulator`: the account goes through the server's admin API and its pool serves with it at once.
 import assert from 'node:assert/strict';
 import {join} from 'node:path';
-import {after, before, describe, it} from 'node:test';
-import {type Result, type SimulatorBin, lifecycle, message, run, startDaemon, startSimulatorBin, tempDir} from './run.js';
+import {describe, it} from 'node:test';
+import {lifecycle, message, simulatorSuite, startDaemon, tempDir} from './run.js';
 
 lifecycle('accounts through a server');
 
 describe('accounts through a real server against the simulator binary', () => {
-	let sim: SimulatorBin;
-	before(async () => {
-		sim = await startSimulatorBin();
-	});
-	after(async () => {
-		assert.equal(await sim.stop(), 0, 'the simulator ends cleanly on SIGTERM');
-	});
-	const accountsOn = (dataDir: string) => (...args: string[]): Promise<Result> => run(['accounts', ...args, '--upstream', sim.url, '--data-dir', dataDir], {env: sim.env});
+	const simulator = simulatorSuite();
+	const {accountsOn} = simulator;
 
 	it('a real (not simulated) server with --upstream at the simulator: accounts add goes through it and its pool serves at once', async () => {
 		const dataDir = join(tempDir(), 'data');
 		const accounts = accountsOn(dataDir);
-		const daemon = await startDaemon(dataDir, ['--upstream', sim.url], sim.env);
+		const daemon = await startDaemon(dataDir, ['--upstream', simulator.sim.url], simulator.sim.env);
 		try {
 			assert.equal((await message(daemon.url)).status, 503, 'no account yet');
 			const through = await accounts('add', '--refresh-token', '1//sim-refresh-demo2');

@@ -3,20 +3,13 @@
 // comes from Google, the same account is merged, --email is only a check; list, verify, disable, enable, remove.
 import assert from 'node:assert/strict';
 import {join} from 'node:path';
-import {after, before, describe, it} from 'node:test';
-import {type Result, type SimulatorBin, lifecycle, oneLine, run, startSimulatorBin, tempDir} from './run.js';
+import {describe, it} from 'node:test';
+import {lifecycle, oneLine, simulatorSuite, tempDir} from './run.js';
 
 lifecycle('accounts');
 
 describe('accounts against the simulator binary, no server', () => {
-	let sim: SimulatorBin;
-	before(async () => {
-		sim = await startSimulatorBin();
-	});
-	after(async () => {
-		assert.equal(await sim.stop(), 0, 'the simulator ends cleanly on SIGTERM');
-	});
-	const accountsOn = (dataDir: string) => (...args: string[]): Promise<Result> => run(['accounts', ...args, '--upstream', sim.url, '--data-dir', dataDir], {env: sim.env});
+	const {accountsOn} = simulatorSuite();
 
 	it('no server: add --refresh-token takes the e-mail from Google, merges the same account, checks --email; list, verify, disable, enable, remove', async () => {
 		const accounts = accountsOn(join(tempDir(), 'data'));

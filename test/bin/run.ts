@@ -1,6 +1,7 @@
 // The shipped binary as a user runs it: `node dist/cli.js …` in a child process. Builds dist/ first when any source
 // is newer than dist/cli.js (so `npm test` proves the artifact, not the sources), and tracks every child and temp
 // directory so that a failing test still ends them.
+import assert from 'node:assert/strict';
 import {type ChildProcess, execFileSync, spawn} from 'node:child_process';
 import {once} from 'node:events';
 import {createHash} from 'node:crypto';
@@ -231,4 +232,79 @@ export async function startSimulatorBin(): Promise<SimulatorBin> {
 			return code;
 		},
 	};
+}
+
+/**
+ * The running server the server-* files test against: `--daemon --simulate` on `dataDir` with a strategy, a model map
+ * and a host, checked to announce the data dir and serve while no user exists (also through the map); then the admin
+ * user `ops` created through it, after which keys are required. Its key is `opsKey`.
+ */
+async function startSimulateServer(dataDir: string): Promise<{daemon: Daemon; opsKey: string}> {
+	const daemon = await startDaemon(dataDir, ['--simulate', '--strategy', 'round-robin', '--model-map', 'my-model=gemini-3-flash', '--host', '127.0.0.1']);
+	const banner = daemon.lines.map(line => JSON.parse(line) as {message?: string}).find(l => l.message?.startsWith('agproxy listening'));
+	assert.match(banner?.message ?? '', new RegExp(`demo accounts in memory; users, groups and usage in ${dataDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+	assert.equal((await message(daemon.url)).status, 200, 'open while no user exists');
+	assert.equal((await message(daemon.url, undefined, 'my-model')).status, 200, '--model-map applies');
+	const ops = await run(['users', 'create', 'ops', '--admin', '--data-dir', dataDir]);
+	assert.equal(ops.code, 0, ops.stderr);
+	const opsKey = keyOf(ops.stdout);
+	assert.equal((await message(daemon.url)).status, 401, 'a user exists: keys are required at once');
+	return {daemon, opsKey};
+}
+
+export type SimulateServer = {daemon: Daemon; opsKey: string};
+
+/**
+ * `startSimulateServer` for the enclosing describe: started in its before hook, stopped in its after hook (whichever
+ * daemon `daemon` names then: a test may restart it on the same data directory and store the new one there).
+ */
+export function simulateServerSuite(dataDir: string): SimulateServer {
+	let started: SimulateServer | undefined;
+	before(async () => {
+		started = await startSimulateServer(dataDir);
+	});
+	after(async () => {
+		await started?.daemon.stop();
+	});
+	const current = (): SimulateServer => {
+		if (started === undefined) throw new Error('the server starts in the before hook');
+		return started;
+	};
+	return {
+		get daemon(): Daemon {
+			return current().daemon;
+		},
+		set daemon(daemon: Daemon) {
+			current().daemon = daemon;
+		},
+		get opsKey(): string {
+			return current().opsKey;
+		},
+	};
+}
+
+export type SimulatorSuite = {
+	/** The `agproxy simulator` child (started in the suite's before hook). */
+	readonly sim: SimulatorBin;
+	/** `agproxy accounts …args` on `dataDir`, its Google and Cloud Code the simulator. */
+	accountsOn: (dataDir: string) => (...args: string[]) => Promise<Result>;
+};
+
+/** `agproxy simulator` for the enclosing describe: started before its tests, checked to end cleanly on SIGTERM after. */
+export function simulatorSuite(): SimulatorSuite {
+	let started: SimulatorBin | undefined;
+	before(async () => {
+		started = await startSimulatorBin();
+	});
+	after(async () => {
+		if (started !== undefined) assert.equal(await started.stop(), 0, 'the simulator ends cleanly on SIGTERM');
+	});
+	const suite: SimulatorSuite = {
+		get sim(): SimulatorBin {
+			if (started === undefined) throw new Error('the simulator starts in the before hook');
+			return started;
+		},
+		accountsOn: dataDir => (...args) => run(['accounts', ...args, '--upstream', suite.sim.url, '--data-dir', dataDir], {env: suite.sim.env}),
+	};
+	return suite;
 }

@@ -3,31 +3,15 @@
 // enabled and pinned to a client version; a second server on the same data directory is refused in one line.
 import assert from 'node:assert/strict';
 import {join} from 'node:path';
-import {after, before, describe, it} from 'node:test';
-import {type Daemon, keyOf, lifecycle, message, oneLine, run, startDaemon, tempDir} from './run.js';
+import {describe, it} from 'node:test';
+import {lifecycle, message, oneLine, run, simulateServerSuite, tempDir} from './run.js';
 
 lifecycle('server commands');
 
 describe('a running --simulate server on the data directory: groups and accounts commands reach it', () => {
 	const dataDir = join(tempDir(), 'data');
-	let daemon: Daemon;
-	/** The admin user's key: requests need one once any user exists. */
-	let opsKey = '';
-
-	before(async () => {
-		daemon = await startDaemon(dataDir, ['--simulate', '--strategy', 'round-robin', '--model-map', 'my-model=gemini-3-flash', '--host', '127.0.0.1']);
-		const banner = daemon.lines.map(line => JSON.parse(line) as {message?: string}).find(l => l.message?.startsWith('agproxy listening'));
-		assert.match(banner?.message ?? '', new RegExp(`demo accounts in memory; users, groups and usage in ${dataDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
-		assert.equal((await message(daemon.url)).status, 200, 'open while no user exists');
-		assert.equal((await message(daemon.url, undefined, 'my-model')).status, 200, '--model-map applies');
-		const ops = await run(['users', 'create', 'ops', '--admin', '--data-dir', dataDir]);
-		assert.equal(ops.code, 0, ops.stderr);
-		opsKey = keyOf(ops.stdout);
-		assert.equal((await message(daemon.url)).status, 401, 'a user exists: keys are required at once');
-	});
-	after(async () => {
-		await daemon.stop();
-	});
+	/** The server, and its admin user's key (requests need one once any user exists). */
+	const server = simulateServerSuite(dataDir);
 
 	describe('commands through the running server', {concurrency: true}, () => {
 		it('groups create, add, test (a request through the server), then a request for the alias is served', async () => {
@@ -36,7 +20,7 @@ describe('a running --simulate server on the data directory: groups and accounts
 			const tested = await run(['groups', 'test', 'fast', '--data-dir', dataDir]);
 			assert.equal(tested.code, 0, tested.stderr);
 			assert.match(tested.stdout, /fast: answered by claude-sonnet-4-6/);
-			assert.equal((await message(daemon.url, opsKey, 'fast')).status, 200, 'the group serves requests');
+			assert.equal((await message(server.daemon.url, server.opsKey, 'fast')).status, 200, 'the group serves requests');
 			const none = await run(['groups', 'test', 'nothing', '--data-dir', dataDir]);
 			assert.equal(none.code, 1);
 			assert.match(oneLine(none), /nothing/);
@@ -64,7 +48,7 @@ describe('a running --simulate server on the data directory: groups and accounts
 			const second = await run(['--daemon', '--simulate', '--port', '0', '--data-dir', dataDir]);
 			assert.equal(second.code, 1, second.stderr);
 			assert.match(oneLine(second), /is running and owns/);
-			assert.equal((await message(daemon.url, opsKey)).status, 200);
+			assert.equal((await message(server.daemon.url, server.opsKey)).status, 200);
 		});
 	});
 });

@@ -6,11 +6,9 @@ import {existsSync, mkdtempSync, readFileSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {fileURLToPath} from 'node:url';
-import {loadOAuthConfig} from '../../source/accounts/oauth.js';
-import {type App, startApp} from '../../source/app.js';
-import {loadConfig} from '../../source/config.js';
-import {type RecordedRequest, type SimAccount, type Simulator, startSimulator} from '../../source/simulator/index.js';
-import {openDataStore} from '../../source/store/index.js';
+import type {App} from '../../source/app.js';
+import type {RecordedRequest, SimAccount, Simulator} from '../../source/simulator/index.js';
+import {startPoolStack} from '../helpers/stack.js';
 
 export type ClaudeClient = {name: 'pinned' | 'latest'; version: string; bin: string};
 
@@ -43,25 +41,8 @@ export async function startE2E(env: NodeJS.ProcessEnv = {}): Promise<E2E> {
 		const dir = name === 'pinned' ? 'client' : 'client-latest';
 		if (!existsSync(bin)) throw new Error(`Claude Code is not installed: run \`npm ci --prefix test/e2e/${dir}\` (npm run test:e2e does)`);
 	}
-	const sim = await startSimulator({port: 0, accounts: E2E_ACCOUNTS});
-	const dataDir = mkdtempSync(join(tmpdir(), 'agproxy-e2e-'));
-	const seed = await openDataStore(dataDir);
-	for (const account of E2E_ACCOUNTS) {
-		await seed.accounts.upsert({email: account.email, refreshToken: account.refreshToken, projectId: account.project ?? '', tier: 'free-tier', enabled: true, addedAt: new Date().toISOString()});
-	}
-	seed.close();
-	const config = loadConfig({port: 0, upstream: sim.url, dataDir}, {AGPROXY_MAX_WAIT_MS: '5000', ...env});
-	const app = await startApp(config, {oauth: {...loadOAuthConfig({}), tokenUrl: sim.oauth.tokenUrl, userinfoUrl: sim.oauth.userinfoUrl, authUrl: sim.oauth.authUrl}});
-	return {
-		sim,
-		app,
-		dataDir,
-		close: async () => {
-			await app.stop();
-			await sim.close();
-			rmSync(dataDir, {recursive: true, force: true});
-		},
-	};
+	const {sim, app, dataDir, close} = await startPoolStack({sim: {accounts: E2E_ACCOUNTS}, env: {AGPROXY_MAX_WAIT_MS: '5000', ...env}, prefix: 'agproxy-e2e-'});
+	return {sim, app, dataDir, close};
 }
 
 /** The JSON Claude Code prints with `--output-format json` (the fields the tests read). */

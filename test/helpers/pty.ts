@@ -1,7 +1,10 @@
 // A command in a real pseudo-terminal (util-linux `script`), its screen as it is drawn, and a way to wait for text on it.
 // After the command, the shell prints EXIT=<code> and `stty -a` (to check the terminal was handed back).
+import assert from 'node:assert/strict';
 import {type ChildProcessWithoutNullStreams, spawn} from 'node:child_process';
 import {once} from 'node:events';
+
+export const LEAVE_ALT_SCREEN = '\u001B[?1049l';
 
 /** The screen's text without escape sequences (colours split words into pieces). */
 export const plain = (text: string): string => text.replace(/\u001B\[[0-9;?]*[A-Za-z]/g, '');
@@ -48,4 +51,20 @@ export function startPty(command: string, options: {cols?: number; rows?: number
 			if (child.exitCode === null) child.kill('SIGKILL');
 		},
 	};
+}
+
+/**
+ * Waits for the command to exit and checks it exited with `code` and gave the terminal back: the alternate screen left
+ * before EXIT= and canonical mode on again (`stty -a` after it). The screen and those offsets, for further checks.
+ */
+export async function assertExitedRestored(pty: Pty, code: number, what: string): Promise<{screen: string; exitAt: number; restoredAt: number}> {
+	await pty.waitFor(/EXIT=\d+/, `${what} to exit`);
+	await pty.exited;
+	const screen = pty.screen();
+	assert.match(screen, new RegExp(`EXIT=${code}\\b`));
+	const exitAt = screen.indexOf('EXIT=');
+	const restoredAt = screen.lastIndexOf(LEAVE_ALT_SCREEN, exitAt);
+	assert.ok(restoredAt > 0, 'left the alternate screen');
+	assert.match(screen.slice(exitAt), /(^|\s)icanon(\s|$)/m, 'canonical mode back on');
+	return {screen, exitAt, restoredAt};
 }

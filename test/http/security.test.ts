@@ -3,7 +3,6 @@
 // /health tells anyone, and web pages kept away from a keyless agproxy (Origin, DNS-rebinding Host, non-JSON bodies).
 import assert from 'node:assert/strict';
 import {mkdtempSync, rmSync} from 'node:fs';
-import {request} from 'node:http';
 import {connect} from 'node:net';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
@@ -21,32 +20,16 @@ import {type Simulator, startSimulator} from '../../source/simulator/index.js';
 import {openDataStore} from '../../source/store/index.js';
 import {readServerInfo} from '../../source/store/lock.js';
 import {MemoryDataStore} from '../../source/store/memory.js';
+import {type RawAnswer, rawRequest} from '../helpers/raw-http.js';
 import {type Stack, startStack} from '../helpers/stack.js';
 
-type Answer = {status: number; headers: Record<string, string | string[] | undefined>; text: string};
-
-/** A request through node:http, which (unlike fetch) sends any Host and Origin we give it. */
-function raw(url: string, path: string, options: {method?: string; headers?: Record<string, string>; body?: string} = {}): Promise<Answer> {
-	const {hostname, port} = new URL(url);
-	return new Promise((resolve, reject) => {
-		const req = request({host: hostname, port, path, method: options.method ?? 'GET', headers: options.headers ?? {}}, res => {
-			let text = '';
-			res.setEncoding('utf8');
-			res.on('data', (chunk: string) => (text += chunk));
-			res.on('end', () => resolve({status: res.statusCode ?? 0, headers: res.headers, text}));
-		});
-		req.on('error', reject);
-		req.end(options.body);
-	});
-}
-
-function errorOf(answer: Answer): {type: string; message: string} {
+function errorOf(answer: RawAnswer): {type: string; message: string} {
 	const body = JSON.parse(answer.text) as {type: string; error: {type: string; message: string}};
 	assert.equal(body.type, 'error', answer.text);
 	return body.error;
 }
 
-function assertRefused(answer: Answer, status: number, type: string, pattern: RegExp, label: string): void {
+function assertRefused(answer: RawAnswer, status: number, type: string, pattern: RegExp, label: string): void {
 	assert.equal(answer.status, status, `${label}: ${answer.text.slice(0, 300)}`);
 	const error = errorOf(answer);
 	assert.equal(error.type, type, label);
@@ -66,12 +49,12 @@ describe('request targets and percent-escapes', () => {
 
 	it('a broken percent-escape in a model id is a 400 naming it, never a 500', async () => {
 		for (const path of ['/v1/models/%E0%A4%A', '/v1/models/%', '/v1/models/%ZZ', '/v1/models/%C0%80']) {
-			assertRefused(await raw(stack.app.url, path), 400, 'invalid_request_error', /^model id: '.*' is not valid percent-encoding/, path);
+			assertRefused(await rawRequest(stack.app.url, path), 400, 'invalid_request_error', /^model id: '.*' is not valid percent-encoding/, path);
 		}
-		const escaped = await raw(stack.app.url, '/v1/models/claude%2Dsonnet%2D4%2D6');
+		const escaped = await rawRequest(stack.app.url, '/v1/models/claude%2Dsonnet%2D4%2D6');
 		assert.equal(escaped.status, 200, escaped.text);
 		assert.equal((JSON.parse(escaped.text) as {id: string}).id, 'claude-sonnet-4-6');
-		assertRefused(await raw(stack.app.url, '/v1/models/%E2%9C%93-unknown'), 404, 'not_found_error', /^model: '✓-unknown' is not served here/, 'unknown id');
+		assertRefused(await rawRequest(stack.app.url, '/v1/models/%E2%9C%93-unknown'), 404, 'not_found_error', /^model: '✓-unknown' is not served here/, 'unknown id');
 	});
 
 	it('a target that is no path is a 400 and the server carries on; //host/path stays a path', async () => {
@@ -155,13 +138,13 @@ describe('operator endpoints and token refreshes', () => {
 				['alice (Bearer)', {authorization: `Bearer ${aliceKey}`}],
 				['AGPROXY_API_KEY', {'x-api-key': 'shared-client-key'}],
 			] as const) {
-				const answer = await raw(app.url, path, {method, headers});
+				const answer = await rawRequest(app.url, path, {method, headers});
 				assertRefused(answer, 403, 'permission_error', /is for operators: send the key of an admin user \(`agproxy users create <name> --admin`\), or on the server's machine the admin token from server\.json/, `${method} ${path} ${label}`);
 				assert.doesNotMatch(answer.text, /@ops\.test/, 'no account is revealed');
 			}
-			assert.match(errorOf(await raw(app.url, path, {method, headers: {'x-api-key': aliceKey}})).message, /user 'alice' is not an admin/);
-			assertRefused(await raw(app.url, path, {method}), 401, 'authentication_error', /^Missing API key/, `${method} ${path} no key`);
-			assertRefused(await raw(app.url, path, {method, headers: {'x-api-key': 'sk-agp-guess'}}), 401, 'authentication_error', /^Invalid API key$/, `${method} ${path} wrong key`);
+			assert.match(errorOf(await rawRequest(app.url, path, {method, headers: {'x-api-key': aliceKey}})).message, /user 'alice' is not an admin/);
+			assertRefused(await rawRequest(app.url, path, {method}), 401, 'authentication_error', /^Missing API key/, `${method} ${path} no key`);
+			assertRefused(await rawRequest(app.url, path, {method, headers: {'x-api-key': 'sk-agp-guess'}}), 401, 'authentication_error', /^Invalid API key$/, `${method} ${path} wrong key`);
 		}
 		assert.equal(sim.requests.filter(r => r.rpc === 'token').length, before, 'a refused call refreshes nothing');
 	});
@@ -169,21 +152,21 @@ describe('operator endpoints and token refreshes', () => {
 	it('an admin user and the admin token from server.json are served', async () => {
 		const callers: Array<Record<string, string>> = [{'x-api-key': opsKey}, {authorization: `Bearer ${opsKey}`}, {authorization: `Bearer ${adminToken}`}];
 		for (const headers of callers) {
-			const limits = await raw(app.url, '/account-limits', {headers});
+			const limits = await rawRequest(app.url, '/account-limits', {headers});
 			assert.equal(limits.status, 200, limits.text);
 			assert.equal(limits.headers['cache-control'], 'no-store');
 			assert.deepEqual((JSON.parse(limits.text) as {accounts: Array<{email: string}>}).accounts.map(a => a.email).sort(), accounts.map(a => a.email));
-			const table = await raw(app.url, '/account-limits?format=table', {headers});
+			const table = await rawRequest(app.url, '/account-limits?format=table', {headers});
 			assert.equal(table.status, 200);
 			assert.match(table.text, /one@ops\.test/);
 		}
-		const refreshed = await raw(app.url, '/refresh-token', {method: 'POST', headers: {authorization: `Bearer ${adminToken}`}});
+		const refreshed = await rawRequest(app.url, '/refresh-token', {method: 'POST', headers: {authorization: `Bearer ${adminToken}`}});
 		assert.equal(refreshed.status, 200, refreshed.text);
 		assert.deepEqual((JSON.parse(refreshed.text) as {accounts: Array<{email: string; ok: boolean}>}).accounts.map(a => a.ok), [true, true]);
 	});
 
 	it('/health tells anyone counts only: no e-mail, no project', async () => {
-		const health = await raw(app.url, '/health');
+		const health = await rawRequest(app.url, '/health');
 		assert.equal(health.status, 200);
 		assert.deepEqual(Object.keys(JSON.parse(health.text) as object).sort(), ['accounts', 'status', 'uptime_s', 'version']);
 		assert.doesNotMatch(health.text, /@|project-/);
@@ -200,7 +183,7 @@ describe('operator endpoints and token refreshes', () => {
 		sim.reset();
 		await startupRefreshes();
 		sim.reset();
-		const answers = await Promise.all(Array.from({length: 50}, () => raw(app.url, '/refresh-token', {method: 'POST', headers: {'x-api-key': opsKey}})));
+		const answers = await Promise.all(Array.from({length: 50}, () => rawRequest(app.url, '/refresh-token', {method: 'POST', headers: {'x-api-key': opsKey}})));
 		for (const answer of answers) assert.equal(answer.status, 200, answer.text);
 		const bodies = answers.map(a => JSON.parse(a.text) as {accounts: Array<{email: string; ok: boolean}>; refreshed_at: string; reused: boolean; next_round_at: string});
 		assert.deepEqual(Object.fromEntries(tokenRefreshes()), Object.fromEntries(accounts.map(a => [a.email, 1])), 'one refresh per account for 50 calls');
@@ -210,7 +193,7 @@ describe('operator endpoints and token refreshes', () => {
 
 		// Within the interval, sequential calls get that round again and cause nothing upstream.
 		for (let i = 0; i < 10; i++) {
-			const again = JSON.parse((await raw(app.url, '/refresh-token', {method: 'POST', headers: {'x-api-key': opsKey}})).text) as (typeof bodies)[number];
+			const again = JSON.parse((await rawRequest(app.url, '/refresh-token', {method: 'POST', headers: {'x-api-key': opsKey}})).text) as (typeof bodies)[number];
 			assert.equal(again.reused, true);
 			assert.equal(again.refreshed_at, bodies[0]?.refreshed_at);
 			assert.ok(Date.parse(again.next_round_at) - Date.parse(again.refreshed_at) === 10_000);
@@ -224,10 +207,10 @@ describe('operator endpoints and token refreshes', () => {
 			oauth: {...loadOAuthConfig({}), tokenUrl: sim.oauth.tokenUrl, userinfoUrl: sim.oauth.userinfoUrl, authUrl: sim.oauth.authUrl},
 		});
 		try {
-			assert.equal((await raw(open.url, '/account-limits')).status, 200);
-			assert.equal((await raw(open.url, '/refresh-token', {method: 'POST'})).status, 200);
+			assert.equal((await rawRequest(open.url, '/account-limits')).status, 200);
+			assert.equal((await rawRequest(open.url, '/refresh-token', {method: 'POST'})).status, 200);
 			// Still not for web pages.
-			assertRefused(await raw(open.url, '/account-limits', {headers: {origin: 'https://evil.example'}}), 403, 'permission_error', /AGPROXY_ALLOWED_ORIGINS/, 'browser');
+			assertRefused(await rawRequest(open.url, '/account-limits', {headers: {origin: 'https://evil.example'}}), 403, 'permission_error', /AGPROXY_ALLOWED_ORIGINS/, 'browser');
 		} finally {
 			await open.stop();
 		}
@@ -312,10 +295,10 @@ describe('web pages and a keyless agproxy (open mode)', () => {
 	it('serves what Claude Code and the SDKs send: no Origin, a loopback Host, JSON', async () => {
 		const port = stack.app.port;
 		for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, 'localhost', `[::1]:${port}`, `agproxy.localhost:${port}`, '192.168.1.5:8080']) {
-			const answer = await raw(stack.app.url, '/v1/messages', {method: 'POST', headers: {...json(hello).headers, host, 'anthropic-version': '2023-06-01', 'x-api-key': 'anything'}, body: json(hello).body});
+			const answer = await rawRequest(stack.app.url, '/v1/messages', {method: 'POST', headers: {...json(hello).headers, host, 'anthropic-version': '2023-06-01', 'x-api-key': 'anything'}, body: json(hello).body});
 			assert.equal(answer.status, 200, `${host}: ${answer.text.slice(0, 200)}`);
 		}
-		const charset = await raw(stack.app.url, '/v1/messages/count_tokens', {method: 'POST', headers: {'content-type': 'application/json; charset=utf-8'}, body: JSON.stringify(hello)});
+		const charset = await rawRequest(stack.app.url, '/v1/messages/count_tokens', {method: 'POST', headers: {'content-type': 'application/json; charset=utf-8'}, body: JSON.stringify(hello)});
 		assert.equal(charset.status, 200, charset.text);
 		// The Node SDK with dangerouslyAllowBrowser sends anthropic-dangerous-direct-browser-access (and no Origin).
 		const sdk = new Anthropic({baseURL: stack.app.url, apiKey: 'x', maxRetries: 0, dangerouslyAllowBrowser: true});
@@ -336,29 +319,29 @@ describe('web pages and a keyless agproxy (open mode)', () => {
 			['rebinding on GET', '/v1/models', {headers: {host: 'rebind.attacker.test'}}, /AGPROXY_ALLOWED_HOSTS/],
 			['refresh from a page', '/refresh-token', {method: 'POST', headers: {origin: 'https://evil.example'}}, /AGPROXY_ALLOWED_ORIGINS/],
 		];
-		for (const [label, path, options, pattern] of cases) assertRefused(await raw(stack.app.url, path, options), 403, 'permission_error', pattern, label);
+		for (const [label, path, options, pattern] of cases) assertRefused(await rawRequest(stack.app.url, path, options), 403, 'permission_error', pattern, label);
 		assert.equal(generateCalls(stack), before, 'no refused request reached upstream');
 		// / and /health stay public probes.
-		assert.equal((await raw(stack.app.url, '/health', {headers: {origin: 'https://evil.example', host: 'evil.example'}})).status, 200);
+		assert.equal((await rawRequest(stack.app.url, '/health', {headers: {origin: 'https://evil.example', host: 'evil.example'}})).status, 200);
 	});
 
 	it('allowed origins and hosts are served, with CORS headers and preflight answers', async () => {
 		const origin = 'https://app.example';
-		const answer = await raw(allowing.app.url, '/v1/messages', {method: 'POST', headers: {...json(hello).headers, origin}, body: json(hello).body});
+		const answer = await rawRequest(allowing.app.url, '/v1/messages', {method: 'POST', headers: {...json(hello).headers, origin}, body: json(hello).body});
 		assert.equal(answer.status, 200, answer.text);
 		assert.equal(answer.headers['access-control-allow-origin'], origin);
 		assert.match(String(answer.headers['access-control-expose-headers']), /request-id/);
-		const preflight = await raw(allowing.app.url, '/v1/messages', {method: 'OPTIONS', headers: {origin: 'http://localhost:5173', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type, x-api-key, anthropic-version, anthropic-dangerous-direct-browser-access'}});
+		const preflight = await rawRequest(allowing.app.url, '/v1/messages', {method: 'OPTIONS', headers: {origin: 'http://localhost:5173', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type, x-api-key, anthropic-version, anthropic-dangerous-direct-browser-access'}});
 		assert.equal(preflight.status, 204);
 		assert.equal(preflight.headers['access-control-allow-origin'], 'http://localhost:5173');
 		assert.equal(preflight.headers['access-control-allow-headers'], 'content-type, x-api-key, anthropic-version, anthropic-dangerous-direct-browser-access');
 		assert.match(String(preflight.headers['access-control-allow-methods']), /POST/);
-		assertRefused(await raw(allowing.app.url, '/v1/messages', {method: 'OPTIONS', headers: {origin: 'https://evil.example', 'access-control-request-method': 'POST'}}), 403, 'permission_error', /AGPROXY_ALLOWED_ORIGINS/, 'preflight from another origin');
-		const other = await raw(allowing.app.url, '/v1/models', {headers: {origin: 'https://evil.example'}});
+		assertRefused(await rawRequest(allowing.app.url, '/v1/messages', {method: 'OPTIONS', headers: {origin: 'https://evil.example', 'access-control-request-method': 'POST'}}), 403, 'permission_error', /AGPROXY_ALLOWED_ORIGINS/, 'preflight from another origin');
+		const other = await rawRequest(allowing.app.url, '/v1/models', {headers: {origin: 'https://evil.example'}});
 		assert.equal(other.status, 403);
 		assert.equal(other.headers['access-control-allow-origin'], undefined);
-		assert.equal((await raw(allowing.app.url, '/v1/models', {headers: {host: `agproxy.lan:${allowing.app.port}`}})).status, 200);
-		assert.equal((await raw(allowing.app.url, '/v1/models', {headers: {host: 'other.lan'}})).status, 403);
+		assert.equal((await rawRequest(allowing.app.url, '/v1/models', {headers: {host: `agproxy.lan:${allowing.app.port}`}})).status, 200);
+		assert.equal((await rawRequest(allowing.app.url, '/v1/models', {headers: {host: 'other.lan'}})).status, 403);
 	});
 });
 
@@ -378,19 +361,19 @@ describe('keyed agproxy: JSON bodies only, pages need the key', () => {
 			[undefined, /\(got no content-type\)$/],
 		] as const) {
 			for (const path of ['/v1/messages', '/v1/messages/count_tokens']) {
-				const answer = await raw(stack.app.url, path, {method: 'POST', headers: {'x-api-key': key, ...(type === undefined ? {} : {'content-type': type})}, body: JSON.stringify(hello)});
+				const answer = await rawRequest(stack.app.url, path, {method: 'POST', headers: {'x-api-key': key, ...(type === undefined ? {} : {'content-type': type})}, body: JSON.stringify(hello)});
 				assertRefused(answer, 415, 'invalid_request_error', pattern, `${path} ${type}`);
 				assert.equal(answer.headers['x-should-retry'], 'false');
 			}
 		}
-		const vendor = await raw(stack.app.url, '/v1/messages/count_tokens', {method: 'POST', headers: {'x-api-key': key, 'content-type': 'application/vnd.api+json'}, body: JSON.stringify(hello)});
+		const vendor = await rawRequest(stack.app.url, '/v1/messages/count_tokens', {method: 'POST', headers: {'x-api-key': key, 'content-type': 'application/vnd.api+json'}, body: JSON.stringify(hello)});
 		assert.equal(vendor.status, 200, vendor.text);
 	});
 
 	it('an Origin or another Host with a valid key is served (the key is the protection); without a key, 401', async () => {
 		const headers = {...json(hello).headers, origin: 'https://tool.example', host: 'agproxy.example.com'};
-		assert.equal((await raw(stack.app.url, '/v1/messages', {method: 'POST', headers: {...headers, 'x-api-key': key}, body: json(hello).body})).status, 200);
-		assertRefused(await raw(stack.app.url, '/v1/messages', {method: 'POST', headers, body: json(hello).body}), 401, 'authentication_error', /^Missing API key/, 'no key');
+		assert.equal((await rawRequest(stack.app.url, '/v1/messages', {method: 'POST', headers: {...headers, 'x-api-key': key}, body: json(hello).body})).status, 200);
+		assertRefused(await rawRequest(stack.app.url, '/v1/messages', {method: 'POST', headers, body: json(hello).body}), 401, 'authentication_error', /^Missing API key/, 'no key');
 	});
 });
 

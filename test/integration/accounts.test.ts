@@ -1,44 +1,34 @@
 // The account pool end to end: SDK -> agproxy (pool over a file store) -> simulator with three accounts.
 import assert from 'node:assert/strict';
-import {mkdtempSync, rmSync} from 'node:fs';
-import {tmpdir} from 'node:os';
-import {join} from 'node:path';
 import {PassThrough} from 'node:stream';
 import {after, before, beforeEach, describe, it} from 'node:test';
 import Anthropic from '@anthropic-ai/sdk';
-import {loadOAuthConfig} from '../../source/accounts/oauth.js';
-import {type App, startApp} from '../../source/app.js';
+import type {App} from '../../source/app.js';
 import {runAccounts} from '../../source/cli/accounts.js';
 import {loadConfig} from '../../source/config.js';
-import {type SimAccount, type Simulator, startSimulator} from '../../source/simulator/index.js';
-import {openDataStore} from '../../source/store/index.js';
+import type {SimAccount, Simulator} from '../../source/simulator/index.js';
+import {type PoolStack, startPoolStack} from '../helpers/stack.js';
 
 const accounts: SimAccount[] = ['a', 'b', 'c'].map(n => ({email: `${n}@pool.test`, refreshToken: `1//refresh-${n}`, project: `project-${n}`, tier: 'free-tier'}));
 
+let stack: PoolStack;
 let sim: Simulator;
 let app: App;
 let client: Anthropic;
 let dataDir: string;
 
 before(async () => {
-	sim = await startSimulator({port: 0, accounts: [...accounts, {email: 'late@pool.test', refreshToken: '1//refresh-late', project: 'project-late'}]});
-	dataDir = mkdtempSync(join(tmpdir(), 'agproxy-accounts-'));
-	// Seed proxy.db, then let the server open it as the one writer (it writes server.json; the CLI goes through it).
-	const seed = await openDataStore(dataDir);
-	for (const account of accounts) {
-		await seed.accounts.upsert({email: account.email, refreshToken: account.refreshToken, projectId: account.project ?? '', tier: 'free-tier', enabled: true, addedAt: new Date().toISOString()});
-	}
-	seed.close();
+	// Seeds proxy.db, then the server opens it as the one writer (it writes server.json; the CLI goes through it).
 	// 3 accounts x 20 slots: 50 concurrent conversations fit without spilling over to other accounts.
-	const config = loadConfig({port: 0, upstream: sim.url, dataDir}, {AGPROXY_MAX_WAIT_MS: '3000', AGPROXY_ACCOUNT_CONCURRENCY: '20'});
-	app = await startApp(config, {oauth: {...loadOAuthConfig({}), tokenUrl: sim.oauth.tokenUrl, userinfoUrl: sim.oauth.userinfoUrl, authUrl: sim.oauth.authUrl}});
-	client = new Anthropic({baseURL: app.url, apiKey: 'x', maxRetries: 0});
+	stack = await startPoolStack({
+		sim: {accounts: [...accounts, {email: 'late@pool.test', refreshToken: '1//refresh-late', project: 'project-late'}]},
+		seed: accounts,
+		env: {AGPROXY_MAX_WAIT_MS: '3000', AGPROXY_ACCOUNT_CONCURRENCY: '20'},
+		prefix: 'agproxy-accounts-',
+	});
+	({sim, app, client, dataDir} = stack);
 });
-after(async () => {
-	await app.stop();
-	await sim.close();
-	rmSync(dataDir, {recursive: true, force: true});
-});
+after(() => stack.close());
 beforeEach(() => sim.reset());
 
 function ask(session: string, text = 'hello', model = 'claude-sonnet-4-6'): Promise<Anthropic.Message> {

@@ -2,43 +2,28 @@
 // whose text is the refusal, as Google does); agproxy turns that into a 403 telling the operator what to change, marks
 // the account in the pool, and a per-account version (the `accounts.setClientVersion` action, stored in proxy.db) fixes it.
 import assert from 'node:assert/strict';
-import {mkdtempSync, rmSync} from 'node:fs';
-import {tmpdir} from 'node:os';
-import {join} from 'node:path';
 import {after, before, describe, it} from 'node:test';
 import Anthropic from '@anthropic-ai/sdk';
-import {loadOAuthConfig} from '../../source/accounts/oauth.js';
 import {runAction} from '../../source/actions/registry.js';
-import {type App, startApp} from '../../source/app.js';
-import {loadConfig} from '../../source/config.js';
-import {type Simulator, startSimulator} from '../../source/simulator/index.js';
+import type {App} from '../../source/app.js';
+import type {Simulator} from '../../source/simulator/index.js';
 import {CLIENT_REFUSAL_TEXT} from '../../source/simulator/client-version.js';
-import {openDataStore} from '../../source/store/index.js';
 import {DEFAULT_CLIENT_VERSION} from '../../source/upstream/client-version.js';
+import {type PoolStack, startPoolStack} from '../helpers/stack.js';
 
 const account = {email: 'old@client.test', refreshToken: '1//refresh-old', project: 'project-old', tier: 'free-tier'};
 
+let stack: PoolStack;
 let sim: Simulator;
 let app: App;
 let client: Anthropic;
-let dataDir: string;
 
 before(async () => {
 	// Google wants at least 3.0.0; agproxy presents its default (2.9.1) until told otherwise.
-	sim = await startSimulator({port: 0, accounts: [account], minClientVersion: '3.0.0'});
-	dataDir = mkdtempSync(join(tmpdir(), 'agproxy-client-version-'));
-	const seed = await openDataStore(dataDir);
-	await seed.accounts.upsert({email: account.email, refreshToken: account.refreshToken, projectId: account.project, tier: account.tier, enabled: true, addedAt: new Date().toISOString()});
-	seed.close();
-	const config = loadConfig({port: 0, upstream: sim.url, dataDir}, {});
-	app = await startApp(config, {oauth: {...loadOAuthConfig({}), tokenUrl: sim.oauth.tokenUrl, userinfoUrl: sim.oauth.userinfoUrl, authUrl: sim.oauth.authUrl}});
-	client = new Anthropic({baseURL: app.url, apiKey: 'x', maxRetries: 0});
+	stack = await startPoolStack({sim: {accounts: [account], minClientVersion: '3.0.0'}, prefix: 'agproxy-client-version-'});
+	({sim, app, client} = stack);
 });
-after(async () => {
-	await app.stop();
-	await sim.close();
-	rmSync(dataDir, {recursive: true, force: true});
-});
+after(() => stack.close());
 
 function lastUserAgent(): string | undefined {
 	const last = sim.requests.filter(r => r.rpc === 'streamGenerateContent').at(-1);
@@ -109,6 +94,22 @@ describe('client version', () => {
 		await runAction(app.actions, 'accounts.setClientVersion', {email: account.email, version: '3.3.0'});
 		await new Promise(resolve => setTimeout(resolve, 20));
 		assert.equal(app.pool?.snapshot().find(s => s.email === account.email)?.health, 'active');
+	});
+
+	it("verify presents the account's version on loadCodeAssist too, and the default once it is cleared", async () => {
+		await runAction(app.actions, 'accounts.setClientVersion', {email: account.email, version: '9.9.9'});
+		const loads = (): string[] => sim.requests.filter(r => r.rpc === 'loadCodeAssist').map(r => String(r.headers['user-agent']));
+		const before = loads().length;
+		const verdicts = await runAction(app.actions, 'accounts.verify', {});
+		assert.equal(verdicts[0]?.kind, 'ok', JSON.stringify(verdicts));
+		assert.equal(loads().length, before + 1);
+		assert.match(loads().at(-1) ?? '', /^antigravity\/9\.9\.9 /);
+		await runAction(app.actions, 'accounts.setClientVersion', {email: account.email});
+		const refused = await runAction(app.actions, 'accounts.verify', {});
+		// Back on the default (2.9.1, below this simulator's minimum): loadCodeAssist saw it.
+		assert.match(loads().at(-1) ?? '', new RegExp(`^antigravity/${DEFAULT_CLIENT_VERSION.replaceAll('.', '\\.')} `));
+		assert.equal(refused[0]?.email, account.email);
+		await runAction(app.actions, 'accounts.setClientVersion', {email: account.email, version: '3.3.0'});
 	});
 
 	it('/v1/models says how many accounts offer each model', async () => {

@@ -1,18 +1,13 @@
 // The Messages API end to end: the official SDK -> agproxy -> the strict Cloud Code simulator, over real sockets.
 import assert from 'node:assert/strict';
-import {after, before, beforeEach, describe, it} from 'node:test';
+import {describe, it} from 'node:test';
 import Anthropic from '@anthropic-ai/sdk';
 import {simMarker} from '../../source/simulator/index.js';
 import type {SimScript} from '../../source/simulator/index.js';
 import {pngBase64} from '../helpers/images.js';
-import {type Stack, startStack} from '../helpers/stack.js';
+import {useStack} from '../helpers/stack.js';
 
-let stack: Stack;
-before(async () => {
-	stack = await startStack();
-});
-after(() => stack.close());
-beforeEach(() => stack.sim.reset());
+const stack = useStack();
 
 const say = (script: SimScript, text = 'please'): string => `${text} ${simMarker(script)}`;
 

@@ -6,17 +6,12 @@
 //   honour) ends the answer there, with stop_reason "stop_sequence" and stop_sequence naming it, and the rest of the
 //   upstream stream is not read.
 import assert from 'node:assert/strict';
-import {after, before, beforeEach, describe, it} from 'node:test';
+import {describe, it} from 'node:test';
 import type Anthropic from '@anthropic-ai/sdk';
 import {simMarker} from '../../source/simulator/index.js';
-import {type Stack, startStack} from '../helpers/stack.js';
+import {useStack} from '../helpers/stack.js';
 
-let stack: Stack;
-before(async () => {
-	stack = await startStack();
-});
-after(() => stack.close());
-beforeEach(() => stack.sim.reset());
+const stack = useStack();
 
 type Params = Anthropic.MessageCreateParamsNonStreaming;
 

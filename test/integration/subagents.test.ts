@@ -3,42 +3,23 @@
 // onto the parent's, while each keeps one account and one upstream sessionId (its prompt cache) for all its turns.
 // SDK -> agproxy (pool over a file store) -> simulator with two accounts, over real sockets.
 import assert from 'node:assert/strict';
-import {mkdtempSync, rmSync} from 'node:fs';
-import {tmpdir} from 'node:os';
-import {join} from 'node:path';
 import {after, before, beforeEach, describe, it} from 'node:test';
-import Anthropic from '@anthropic-ai/sdk';
-import {loadOAuthConfig} from '../../source/accounts/oauth.js';
-import {type App, startApp} from '../../source/app.js';
-import {loadConfig} from '../../source/config.js';
-import {type SimAccount, type Simulator, startSimulator} from '../../source/simulator/index.js';
-import {openDataStore} from '../../source/store/index.js';
+import type Anthropic from '@anthropic-ai/sdk';
+import type {SimAccount, Simulator} from '../../source/simulator/index.js';
 import {conversationKey} from '../../source/upstream/session.js';
+import {type PoolStack, startPoolStack} from '../helpers/stack.js';
 
 const accounts: SimAccount[] = ['one', 'two'].map(n => ({email: `${n}@agents.test`, refreshToken: `1//refresh-agents-${n}`, project: `project-agents-${n}`, tier: 'free-tier'}));
 
+let stack: PoolStack;
 let sim: Simulator;
-let app: App;
 let client: Anthropic;
-let dataDir: string;
 
 before(async () => {
-	sim = await startSimulator({port: 0, accounts});
-	dataDir = mkdtempSync(join(tmpdir(), 'agproxy-agents-'));
-	const seed = await openDataStore(dataDir);
-	for (const account of accounts) {
-		await seed.accounts.upsert({email: account.email, refreshToken: account.refreshToken, projectId: account.project ?? '', tier: 'free-tier', enabled: true, addedAt: new Date().toISOString()});
-	}
-	seed.close();
-	const config = loadConfig({port: 0, upstream: sim.url, dataDir}, {AGPROXY_MAX_WAIT_MS: '3000', AGPROXY_ACCOUNT_CONCURRENCY: '10'});
-	app = await startApp(config, {oauth: {...loadOAuthConfig({}), tokenUrl: sim.oauth.tokenUrl, userinfoUrl: sim.oauth.userinfoUrl, authUrl: sim.oauth.authUrl}});
-	client = new Anthropic({baseURL: app.url, apiKey: 'x', maxRetries: 0, timeout: 20_000});
+	stack = await startPoolStack({sim: {accounts}, env: {AGPROXY_MAX_WAIT_MS: '3000', AGPROXY_ACCOUNT_CONCURRENCY: '10'}, clientTimeoutMs: 20_000, prefix: 'agproxy-agents-'});
+	({sim, client} = stack);
 });
-after(async () => {
-	await app.stop();
-	await sim.close();
-	rmSync(dataDir, {recursive: true, force: true});
-});
+after(() => stack.close());
 beforeEach(() => sim.reset());
 
 /** One turn of `agent` (undefined: the main agent) in Claude Code session `session`; `tag` finds it in the simulator's log. */

@@ -3,21 +3,14 @@
 // the responses of that user turn (the responses must stay contiguous); the simulator checks the blob as the service
 // does (base64, a supported type, for Claude bytes that match the declared type) and its echo answer lists the parts.
 import assert from 'node:assert/strict';
-import {after, before, beforeEach, describe, it} from 'node:test';
+import {describe, it} from 'node:test';
 import type Anthropic from '@anthropic-ai/sdk';
 import {simMarker} from '../../source/simulator/index.js';
 import {pngBase64} from '../helpers/images.js';
-import {type Stack, startStack} from '../helpers/stack.js';
+import {useStack} from '../helpers/stack.js';
 import {ACCOUNT, call, envelope} from '../simulator/helpers.js';
 
-let stack: Stack;
-before(async () => {
-	stack = await startStack();
-});
-after(async () => {
-	await stack.close();
-});
-beforeEach(() => stack.sim.reset());
+const stack = useStack();
 
 const SCREENSHOT = pngBase64(4, 3);
 const tools: Anthropic.Tool[] = [{name: 'screenshot', description: 'Takes a screenshot of the screen', input_schema: {type: 'object', properties: {}}}];

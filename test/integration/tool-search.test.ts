@@ -1,19 +1,12 @@
 // Tool search as the newest Claude Code uses it (2.1.3xx): tools marked `defer_loading` stay hidden from the model until
 // its ToolSearch tool answers with `tool_reference` blocks; from then on they are declared. SDK -> agproxy -> simulator.
 import assert from 'node:assert/strict';
-import {after, before, beforeEach, describe, it} from 'node:test';
+import {describe, it} from 'node:test';
 import type Anthropic from '@anthropic-ai/sdk';
 import {simMarker} from '../../source/simulator/index.js';
-import {type Stack, startStack} from '../helpers/stack.js';
+import {useStack} from '../helpers/stack.js';
 
-let stack: Stack;
-before(async () => {
-	stack = await startStack();
-});
-after(async () => {
-	await stack.close();
-});
-beforeEach(() => stack.sim.reset());
+const stack = useStack();
 
 const schema = {type: 'object' as const, properties: {query: {type: 'string'}}, required: ['query']};
 // `defer_loading` is newer than the SDK's Tool type here: the object goes on the wire as it is.

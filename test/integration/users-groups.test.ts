@@ -6,14 +6,14 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {after, before, describe, it} from 'node:test';
 import Anthropic from '@anthropic-ai/sdk';
-import {loadOAuthConfig} from '../../source/accounts/oauth.js';
 import {type App, startApp} from '../../source/app.js';
 import {runGroups} from '../../source/cli/groups.js';
 import {runUsers} from '../../source/cli/users.js';
 import {ConfigError, loadConfig} from '../../source/config.js';
-import {type Simulator, startSimulator} from '../../source/simulator/index.js';
+import type {Simulator} from '../../source/simulator/index.js';
 import {openDataStore} from '../../source/store/index.js';
 import {MemoryDataStore} from '../../source/store/memory.js';
+import {type PoolStack, startPoolStack} from '../helpers/stack.js';
 
 let sim: Simulator;
 let app: App;
@@ -23,23 +23,12 @@ const accounts = [
 	{email: 'two@groups.test', refreshToken: '1//refresh-two', project: 'project-two'},
 ];
 
+let stack: PoolStack;
 before(async () => {
-	sim = await startSimulator({port: 0, accounts});
-	dataDir = mkdtempSync(join(tmpdir(), 'agproxy-users-'));
-	const seed = await openDataStore(dataDir);
-	for (const account of accounts) {
-		await seed.accounts.upsert({email: account.email, refreshToken: account.refreshToken, projectId: account.project, tier: 'free-tier', enabled: true, addedAt: new Date().toISOString()});
-	}
-	seed.close();
-	app = await startApp(loadConfig({port: 0, upstream: sim.url, dataDir}, {}), {
-		oauth: {...loadOAuthConfig({}), tokenUrl: sim.oauth.tokenUrl, userinfoUrl: sim.oauth.userinfoUrl, authUrl: sim.oauth.authUrl},
-	});
+	stack = await startPoolStack({sim: {accounts}, prefix: 'agproxy-users-'});
+	({sim, app, dataDir} = stack);
 });
-after(async () => {
-	await app.stop();
-	await sim.close();
-	rmSync(dataDir, {recursive: true, force: true});
-});
+after(() => stack.close());
 
 async function cli(run: typeof runUsers | typeof runGroups, args: string[], flags: Record<string, unknown> = {}): Promise<{code: number; out: string; err: string}> {
 	let out = '';

@@ -3,19 +3,12 @@
 // server_tool_use / web_search_tool_result / cited text blocks back, streaming and not, usage.server_tool_use, and the
 // tool's options (max_uses, allowed_domains, blocked_domains) enforced on the answer since the wire has no knob for them.
 import assert from 'node:assert/strict';
-import {after, before, beforeEach, describe, it} from 'node:test';
+import {describe, it} from 'node:test';
 import Anthropic from '@anthropic-ai/sdk';
 import {type SimScript, simMarker} from '../../source/simulator/index.js';
-import {type Stack, startStack} from '../helpers/stack.js';
+import {useStack} from '../helpers/stack.js';
 
-let stack: Stack;
-before(async () => {
-	stack = await startStack();
-});
-after(async () => {
-	await stack.close();
-});
-beforeEach(() => stack.sim.reset());
+const stack = useStack();
 
 type WebSearchTool = Anthropic.WebSearchTool20250305;
 const webSearch = (options: Partial<WebSearchTool> = {}): WebSearchTool => ({type: 'web_search_20250305', name: 'web_search', ...options});

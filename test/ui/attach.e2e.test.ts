@@ -12,12 +12,11 @@ import {promisify} from 'node:util';
 import {after, before, describe, it} from 'node:test';
 import {type SimAccount, type Simulator, startSimulator} from '../../source/simulator/index.js';
 import {openDataStore} from '../../source/store/index.js';
-import {type Pty, startPty} from '../helpers/pty.js';
+import {type Pty, assertExitedRestored, startPty} from '../helpers/pty.js';
 
 const run = promisify(execFile);
 const CLI = join(process.cwd(), 'dist', 'cli.js');
 const ACCOUNT: SimAccount = {email: 'attach@pty.test', refreshToken: '1//refresh-attach', project: 'project-attach', tier: 'free-tier'};
-const LEAVE_ALT_SCREEN = '\u001B[?1049l';
 
 type Daemon = {child: ChildProcessWithoutNullStreams; url: string; port: number; token: string; pid: number; log: () => string; stop: () => Promise<void>};
 
@@ -85,17 +84,6 @@ function attach(): Pty {
 	return pty;
 }
 
-/** The dashboard exited with `code` and gave the terminal back. */
-async function assertDetached(pty: Pty, code: number): Promise<void> {
-	await pty.waitFor(/EXIT=\d+/, 'the dashboard to exit');
-	await pty.exited;
-	const screen = pty.screen();
-	assert.match(screen, new RegExp(`EXIT=${code}\\b`));
-	const exitAt = screen.indexOf('EXIT=');
-	assert.ok(screen.lastIndexOf(LEAVE_ALT_SCREEN, exitAt) > 0, 'left the alternate screen');
-	assert.match(screen.slice(exitAt), /(^|\s)icanon(\s|$)/m, 'canonical mode back on');
-}
-
 describe('agproxy dashboard attached to a running daemon', () => {
 	it('shows the daemon live in two dashboards, edits reach it, quitting leaves it running, a restart is followed', {timeout: 150_000}, async () => {
 		const daemon = await startDaemon();
@@ -143,7 +131,7 @@ describe('agproxy dashboard attached to a running daemon', () => {
 		one.type('\u001B');
 		await new Promise(resolve => setTimeout(resolve, 300));
 		one.type('q');
-		await assertDetached(one, 0);
+		await assertExitedRestored(one, 0, 'the dashboard');
 		const health = await fetch(`${daemon.url}/health`);
 		assert.equal(health.status, 200, 'the daemon still serves');
 		assert.equal(daemon.child.exitCode, null);
@@ -157,7 +145,7 @@ describe('agproxy dashboard attached to a running daemon', () => {
 		await two.waitFor(/reconnected to agproxy/, 'the reconnected notice', beforeStop);
 		await two.waitFor(new RegExp(`http://127\\.0\\.0\\.1:${restarted.port}`), 'the new address in the header', beforeStop);
 		two.type('q');
-		await assertDetached(two, 0);
+		await assertExitedRestored(two, 0, 'the dashboard');
 		assert.equal((await fetch(`${restarted.url}/health`)).status, 200);
 		await restarted.stop();
 	});

@@ -36,7 +36,7 @@ function manualTimers(start = 1_000_000): Timers & {advance: (ms: number) => voi
 
 test('a publish waits flushMs at a few requests a second and busyFlushMs under sustained traffic', () => {
 	const timers = manualTimers();
-	const store = new RequestStore({flushMs: 100, busyFlushMs: 500, timers});
+	const store = new RequestStore({flushMs: 100, busyFlushMs: 500, floodRate: 1000, timers});
 	let published = 0;
 	store.list.subscribe(() => published++);
 	store.push(requestRecord());
@@ -61,6 +61,39 @@ test('a publish waits flushMs at a few requests a second and busyFlushMs under s
 	timers.advance(100);
 	assert.equal(published, before + 1, 'quick again after a quiet spell');
 	assert.equal(store.list.get().items[0]?.user, 'after-quiet');
+});
+
+test('a flood (floodRate or more requests a second, 50 by default) waits floodFlushMs', () => {
+	const timers = manualTimers();
+	const store = new RequestStore({flushMs: 100, busyFlushMs: 500, floodFlushMs: 1000, timers});
+	assert.equal(store.floodRate, 50);
+	let published = 0;
+	store.list.subscribe(() => published++);
+	// 20 a second: after the first second (quick publishes until it counts as sustained), a publish every 500 ms.
+	for (let i = 0; i < 20; i++) {
+		store.push(requestRecord());
+		timers.advance(50);
+	}
+	const start = published;
+	for (let i = 0; i < 60; i++) {
+		store.push(requestRecord());
+		timers.advance(50);
+	}
+	const sustained = published;
+	assert.ok(sustained - start >= 5 && sustained - start <= 7, `${sustained - start} publishes in 3 s at 20/s`);
+	// 100 a second for 4 s: a publish every second, not every 500 ms.
+	for (let i = 0; i < 400; i++) {
+		store.push(requestRecord());
+		timers.advance(10);
+	}
+	const flooded = published - sustained;
+	assert.ok(flooded >= 3 && flooded <= 5, `${flooded} publishes in 4 s at 100/s`);
+	timers.advance(5000);
+	assert.equal(store.list.get().total, 480, 'every request counted once the last publish is out');
+	const before = published;
+	store.push(requestRecord({user: 'after-flood'}));
+	timers.advance(100);
+	assert.equal(published, before + 1, 'quick again after a quiet spell');
 });
 
 test('decayStats refreshes the per-minute rates only when no publish did so in the last second', () => {

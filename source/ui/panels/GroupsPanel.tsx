@@ -136,8 +136,11 @@ export function GroupsPanel({width, height, active}: {width: number; height: num
 		);
 	};
 
-	/** Runs a weight action from a dialog: closes it when done, keeps it open with the refusal otherwise. */
-	const submitWeight = (text: string, retry: (error: string) => DialogState, work: (weight: number) => Promise<GroupView>, done: (view: GroupView) => string, select: (view: GroupView) => string): void => {
+	/**
+	 * Runs a weight action on `model` from a dialog: closes it when done (the notice gets the weight now stored, the
+	 * member is selected), keeps it open with the refusal otherwise.
+	 */
+	const submitWeight = (text: string, model: string, retry: (error: string) => DialogState, work: (weight: number) => Promise<GroupView>, done: (view: GroupView, stored: string) => string): void => {
 		if (creating) return;
 		const weight = parseWeight(text);
 		if (weight === undefined) {
@@ -150,9 +153,9 @@ export function GroupsPanel({width, height, active}: {width: number; height: num
 			async view => {
 				setCreating(false);
 				close();
-				notify('ok', done(view));
+				notify('ok', done(view, String(view.members.find(member => member.model === model)?.weight ?? '?')));
 				await reload();
-				setSelectedId(select(view));
+				setSelectedId(memberId(view, model));
 			},
 			(error: unknown) => {
 				setCreating(false);
@@ -310,10 +313,10 @@ export function GroupsPanel({width, height, active}: {width: number; height: num
 					onSubmit={text =>
 						submitWeight(
 							text,
+							model,
 							error => ({kind: 'addWeight', group, model, error}),
 							weight => addMember(group, model, weight),
-							view => `Added ${model} to ${view.alias} with weight ${String(view.members.find(member => member.model === model)?.weight ?? '?')}.`,
-							view => memberId(view, model),
+							(view, stored) => `Added ${model} to ${view.alias} with weight ${stored}.`,
 						)
 					}
 				/>
@@ -335,10 +338,10 @@ export function GroupsPanel({width, height, active}: {width: number; height: num
 					onSubmit={text =>
 						submitWeight(
 							text,
+							member.model,
 							error => ({kind: 'weight', group, member, error}),
 							weight => source.run('groups.setWeight', {alias: group.alias, model: member.model, weight, ...ownerArg(group)}),
-							view => `${member.model} in ${view.alias} now has weight ${String(view.members.find(m => m.model === member.model)?.weight ?? '?')}.`,
-							view => memberId(view, member.model),
+							(view, stored) => `${member.model} in ${view.alias} now has weight ${stored}.`,
 						)
 					}
 				/>
