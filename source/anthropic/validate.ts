@@ -63,7 +63,7 @@ type BlockBudget = {left: number};
 
 export function validateMessagesRequest(body: unknown): MessagesRequest {
 	const root = object(body, 'body');
-	const request = validateCommon(root);
+	const {request, toolsInEffect} = validateCommon(root);
 	if (root['max_tokens'] === undefined) fail('max_tokens', 'field required');
 	const maxTokens = number(root['max_tokens'], 'max_tokens', {integer: true, min: 1});
 	const stopSequences = root['stop_sequences'] === undefined || root['stop_sequences'] === null
@@ -76,7 +76,7 @@ export function validateMessagesRequest(body: unknown): MessagesRequest {
 	const stream = boolean(root['stream'], 'stream');
 	checkToolPairing(request.messages);
 	const choice = request.tool_choice;
-	if (choice?.type === 'tool' && !toolsAtEnd(request).has(choice.name)) {
+	if (choice?.type === 'tool' && !toolsInEffect.has(choice.name)) {
 		fail('tool_choice.name', `tool '${choice.name}' is not among the declared tools`);
 	}
 	return {
@@ -88,10 +88,11 @@ export function validateMessagesRequest(body: unknown): MessagesRequest {
 }
 
 export function validateCountTokensRequest(body: unknown): CountTokensRequest {
-	return validateCommon(object(body, 'body'));
+	return validateCommon(object(body, 'body')).request;
 }
 
-function validateCommon(root: Json): CountTokensRequest {
+/** The fields both endpoints share, and the names of the tools in effect at the end (declared, plus inline additions minus removals). */
+function validateCommon(root: Json): {request: CountTokensRequest; toolsInEffect: ReadonlySet<string>} {
 	if (root['model'] === undefined) fail('model', 'field required');
 	const model = string(root['model'], 'model', {nonEmpty: true});
 	if (root['messages'] === undefined) fail('messages', 'field required');
@@ -131,7 +132,7 @@ function validateCommon(root: Json): CountTokensRequest {
 		const userId = optionalString(metadata['user_id'], 'metadata.user_id');
 		result.metadata = userId === undefined ? {} : {user_id: userId};
 	}
-	return result;
+	return {request: result, toolsInEffect: names};
 }
 
 /** `present`: the tool names in effect so far (declared, plus inline additions minus removals); updated here. */
@@ -219,18 +220,6 @@ function applyToolChange(change: ToolChange, path: string, present: Set<string>)
 		present.delete(change.name);
 	}
 	return change;
-}
-
-/** The names of the tools in effect at the end of the conversation: declared ones plus additions minus removals. */
-function toolsAtEnd(request: CountTokensRequest): Set<string> {
-	const names = new Set((request.tools ?? []).map(tool => tool.name));
-	for (const message of request.messages) {
-		for (const change of message.tool_changes ?? []) {
-			if (change.type === 'tool_addition') names.add(change.tool.name);
-			else names.delete(change.name);
-		}
-	}
-	return names;
 }
 
 function validateSystem(value: unknown): TextBlock[] {

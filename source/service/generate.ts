@@ -10,6 +10,7 @@ import {type ModelLimits, type ModelRule, resolveModel, retiredMessage, retiredM
 import {checkRequestLimits, mayExceedWindow} from '../models/limits.js';
 import {estimateRequestTokens} from '../tokens/estimate.js';
 import {type ModelFamily, modelFamily} from '../translate/family.js';
+import {applyToolChanges} from '../translate/request-tool-changes.js';
 import {TranslationError, isWebSearchOnly, placeholderStripper, toCloudCodeRequest, toolNameMap} from '../translate/request.js';
 import {EmptyResponseError, StreamTranslator, UpstreamFinishError} from '../translate/response.js';
 import {type WebSearchOptions, webSearchModel, webSearchOptions} from '../translate/web-search.js';
@@ -58,7 +59,9 @@ export type Trace = {
 	firstTokenAt?: number;
 };
 
-export async function* generate(deps: GenerateDeps, input: GenerateInput, trace: Trace): AsyncGenerator<StreamEvent, void, undefined> {
+export async function* generate(deps: GenerateDeps, asked: GenerateInput, trace: Trace): AsyncGenerator<StreamEvent, void, undefined> {
+	// Inline tool changes applied once: web search, the limits and every attempt see the tools in effect at the end.
+	const input = {...asked, request: applyToolChanges(asked.request)};
 	const candidates = input.candidates?.length ? input.candidates : [input.request.model];
 	for (const [index, candidate] of candidates.entries()) {
 		let yielded = false;

@@ -5,6 +5,7 @@
 // its name keeps its upstream mapping (buildToolNames reads history) and upstream does not require history calls to be
 // declared, only that some tool definitions exist when there is tool history (see below).
 import type {MessageParam, MessagesRequest, TextBlock, Tool, ToolChange} from '../anthropic/types.js';
+import {hasToolHistory} from './request-tools.js';
 
 type Changeable = Pick<MessagesRequest, 'tools' | 'messages' | 'tool_choice'>;
 
@@ -55,8 +56,4 @@ export function toolChangeNote(changes: readonly ToolChange[]): TextBlock {
 	if (added.length > 0) lines.push(`Tools now available: ${added.join(', ')}.`);
 	if (removed.length > 0) lines.push(`Tools no longer available (do not call them): ${removed.join(', ')}.`);
 	return {type: 'text', text: lines.join('\n')};
-}
-
-function hasToolHistory(messages: readonly MessageParam[]): boolean {
-	return messages.some((m) => m.content.some((b) => b.type === 'tool_use' || b.type === 'tool_result'));
 }

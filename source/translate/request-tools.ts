@@ -1,5 +1,5 @@
 // Anthropic tools / tool_choice -> Cloud Code tools / toolConfig, and the reversible tool-name mapping.
-import type {MessagesRequest, Tool} from '../anthropic/types.js';
+import type {MessageParam, MessagesRequest, Tool} from '../anthropic/types.js';
 import type {CloudTool, FunctionDeclaration, Schema, ToolConfig} from '../cloudcode/types.js';
 import type {ModelFamily} from './family.js';
 import {TranslationError} from './request-error.js';
@@ -107,7 +107,7 @@ export function buildTools(req: MessagesRequest, family: ModelFamily, names: Too
 	const choice = req.tool_choice;
 	// tool_choice none: with no tool history the tools are simply left out; otherwise they stay declared (Claude
 	// rejects tool_use/tool_result history without tool definitions) and calling is switched off.
-	if (choice?.type === 'none' && !hasToolHistory(req)) return {parameters};
+	if (choice?.type === 'none' && !hasToolHistory(req.messages)) return {parameters};
 
 	const declarations: FunctionDeclaration[] = [];
 	const loaded = loadedTools(req);
@@ -168,6 +168,6 @@ function loadedTools(req: MessagesRequest): Set<string> {
 	return loaded;
 }
 
-function hasToolHistory(req: MessagesRequest): boolean {
-	return req.messages.some((m) => Array.isArray(m.content) && m.content.some((b) => b.type === 'tool_use' || b.type === 'tool_result'));
+export function hasToolHistory(messages: readonly MessageParam[]): boolean {
+	return messages.some((m) => Array.isArray(m.content) && m.content.some((b) => b.type === 'tool_use' || b.type === 'tool_result'));
 }

@@ -74,9 +74,12 @@ export function toolNameMap(req: Pick<MessagesRequest, 'tools' | 'messages'>): M
 	return new Map(buildToolNames(applyToolChanges(req)).toClient);
 }
 
-/** A request whose only tool is Anthropic's web search: it maps to Google Search grounding (Gemini models). */
-export function isWebSearchOnly(req: Pick<MessagesRequest, 'tools'> & Partial<Pick<MessagesRequest, 'messages'>>): boolean {
-	const tools = (req.messages ? applyToolChanges({tools: req.tools, messages: req.messages}) : req).tools ?? [];
+/**
+ * A request whose only tool is Anthropic's web search: it maps to Google Search grounding (Gemini models). Give it the
+ * request with inline tool changes applied (applyToolChanges), as toCloudCodeRequest and the service do.
+ */
+export function isWebSearchOnly(req: Pick<MessagesRequest, 'tools'>): boolean {
+	const tools = req.tools ?? [];
 	return tools.length === 1 && isWebSearchTool(tools[0] as NonNullable<MessagesRequest['tools']>[number]);
 }
 
