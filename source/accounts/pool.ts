@@ -505,8 +505,9 @@ export class AccountPool implements CredentialProvider, QuotaSink {
 					// Google out of capacity and no other account to try: Claude Code and the SDKs retry a 529 themselves
 					// (with backoff), so answer at once instead of holding the client for the 5-15 s backoff.
 					const waitedFor = this.entries.get(key(selection.email));
-					if (waitedFor !== undefined && this.overloaded(waitedFor, model, now) && entries.every((entry) => this.activeLimit(entry, model, now) !== undefined)) {
-						throw this.overloadError(model, entries, this.earliestEnd(entries, model, now) ?? selection.until);
+					const everyOutUntil = this.earliestEnd(entries, model, now);
+					if (waitedFor !== undefined && everyOutUntil !== undefined && this.overloaded(waitedFor, model, now)) {
+						throw this.overloadError(model, entries, everyOutUntil);
 					}
 					const ms = Math.max(0, selection.until - now);
 					this.emit({type: 'waiting', email: selection.email, model, ms, why: selection.why});

@@ -140,10 +140,6 @@ export class AdminLive {
 		this.logins.cancel(id);
 	}
 
-	loginStatuses(): LoginStatus[] {
-		return this.logins.statuses();
-	}
-
 	/** Per attached client: bytes waiting, events left out (tests, diagnostics). */
 	clientStats(): ClientStats[] {
 		return this.hub.stats();
