@@ -140,10 +140,12 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
 	const adminToken = createServerToken();
 	// What an attached dashboard (`agproxy dashboard`) sees and asks through the admin API: events, quota refresh, sign-in.
 	let appUrl = '';
+	// Google sign-in in this process (the dashboard's `a`, in-process or attached): the callback comes as a pasted redirect.
+	const signIn: App['login'] = ({output, input, signal}) => login({oauth, client, output, input, signal, callbackPort: 0});
 	const live = new AdminLive({
 		bus,
 		actions,
-		...(pool ? {pool, login: options => login({oauth, client, ...options, callbackPort: 0})} : {}),
+		...(pool ? {pool, login: signIn} : {}),
 		inFlight: () => http.inFlight(),
 		info: () => ({url: appUrl, strategy: pool ? config.strategy : 'single token', startedAt}),
 	});
@@ -215,7 +217,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
 		inFlight: () => http.inFlight(),
 		strategy: pool ? config.strategy : 'single token',
 		startedAt,
-		login: ({output, input, signal}) => login({oauth, client, output, input, signal, callbackPort: 0}),
+		login: signIn,
 		stop,
 	};
 }

@@ -160,3 +160,26 @@ export class AdminClient {
 		await this.agent.close();
 	}
 }
+
+/** A server's admin API that answered its ping, or why none did. */
+export type Reached = {ok: true; client: AdminClient; url: string; version: string} | {ok: false; problem: string};
+
+/**
+ * Pings the admin API of the server that listens on `port` with `token` (from server.json): IPv4 loopback first, then
+ * ::1 (a server bound to ::1, or to `localhost` resolved to it, answers only there). The answering client stays open.
+ */
+export async function reachServer(port: number, token: string, options: Omit<AdminClientOptions, 'url' | 'token'> = {}): Promise<Reached> {
+	let problem = '';
+	for (const host of ['127.0.0.1', '[::1]']) {
+		const url = `http://${host}:${port}`;
+		const client = new AdminClient({...options, url, token});
+		try {
+			const answer = await client.ping();
+			return {ok: true, client, url, version: answer.version};
+		} catch (error) {
+			problem = error instanceof Error ? error.message : String(error);
+			await client.close();
+		}
+	}
+	return {ok: false, problem};
+}

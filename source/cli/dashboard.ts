@@ -3,7 +3,7 @@
 // detaches; the server keeps running. Several dashboards may attach at once.
 import {existsSync} from 'node:fs';
 import {join} from 'node:path';
-import {AdminClient} from '../admin/client.js';
+import {reachServer} from '../admin/client.js';
 import {SERVER_FILE, type ServerInfo, ServerInfoError, readServerInfo} from '../store/lock.js';
 import {type RemoteDashboard, type RemoteTarget, connectRemote} from '../ui/remote-source.js';
 
@@ -34,21 +34,12 @@ async function locate(dataDir: string): Promise<RemoteTarget> {
 		}
 		throw new AttachError(`no agproxy is running on ${dataDir} (start one with: agproxy --daemon --data-dir ${dataDir})`);
 	}
-	// IPv4 loopback first; a server bound to ::1 answers on the IPv6 one.
-	let lastProblem = '';
-	for (const host of ['127.0.0.1', '[::1]']) {
-		const url = `http://${host}:${info.port}`;
-		const client = new AdminClient({url, token: info.token});
-		try {
-			await client.ping();
-			return {url, token: info.token, pid: info.pid};
-		} catch (error) {
-			lastProblem = error instanceof Error ? error.message : String(error);
-		} finally {
-			await client.close();
-		}
+	const reached = await reachServer(info.port, info.token);
+	if (reached.ok) {
+		await reached.client.close();
+		return {url: reached.url, token: info.token, pid: info.pid};
 	}
-	throw new AttachError(`the agproxy of ${dataDir} (pid ${info.pid}, port ${info.port}) does not answer its admin API: ${lastProblem}`);
+	throw new AttachError(`the agproxy of ${dataDir} (pid ${info.pid}, port ${info.port}) does not answer its admin API: ${reached.problem}`);
 }
 
 /** Attaches, runs the dashboard until `q` (exit 0), a signal, or the server staying away too long (exit 1). */

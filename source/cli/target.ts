@@ -2,7 +2,7 @@
 // through that server's admin API (the server owns the data: it alone writes proxy.db). Otherwise the command takes
 // the writer lock itself (role 'cli'; another CLI is waited for, a server refuses it), opens the store, runs the
 // action in-process, saves and lets go. Either way the same actions run with the same validation and errors.
-import {AdminClient, type AdminClientOptions, AdminError} from '../admin/client.js';
+import {type AdminClient, type AdminClientOptions, AdminError, reachServer} from '../admin/client.js';
 import type {ActionContext} from '../actions/context.js';
 import {ActionError} from '../actions/errors.js';
 import {type ActionArgs, type ActionName, type ActionResult, type RunOptions, runAction} from '../actions/registry.js';
@@ -84,17 +84,8 @@ export async function findServer(dataDir: string, options: TargetOptions = {}): 
 		return undefined;
 	}
 	if (info === undefined) return undefined;
-	// IPv4 loopback first; a server bound to ::1 (or to `localhost` resolved to it) answers on the IPv6 one.
-	for (const host of ['127.0.0.1', '[::1]']) {
-		const client = new AdminClient({...options.admin, url: `http://${host}:${info.port}`, token: info.token});
-		try {
-			const answer = await client.ping();
-			return {info, client, version: answer.version};
-		} catch {
-			await client.close();
-		}
-	}
-	return undefined;
+	const reached = await reachServer(info.port, info.token, options.admin);
+	return reached.ok ? {info, client: reached.client, version: reached.version} : undefined;
 }
 
 function serverTarget(server: RunningServer): Target {
